@@ -1,0 +1,29 @@
+/** Unit tests live beside the code (src/**\/*.spec.ts); e2e tests boot the real AppModule (test/). */
+const swaggerTransformer = '<rootDir>/test/setup/swagger-transformer.js';
+const tsJest = (extra = {}) => ({
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', ...extra }],
+});
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+      transform: tsJest(),
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // The Swagger CLI plugin is part of the build, so the e2e app must be compiled with it too.
+      transform: tsJest({ astTransformers: { before: [swaggerTransformer] } }),
+      globalSetup: '<rootDir>/test/setup/global-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+      setupFiles: ['<rootDir>/test/setup/env.ts'],
+      testTimeout: 60000,
+    },
+  ],
+};

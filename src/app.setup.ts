@@ -1,0 +1,61 @@
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import { DomainError } from './common/errors/domain-error';
+import {
+  PROBLEM_CONTENT_TYPE,
+  toDomainError,
+  toProblem,
+} from './common/errors/problem-details.filter';
+import { appConfig, type AppConfig } from './config/app.config';
+
+export const BODY_LIMIT = '100kb';
+
+/**
+ * What must be set on the application object itself rather than declared in AppModule. main.ts
+ * and the e2e suite both call this, so tests run the same HTTP stack as production.
+ */
+export function configureApp(app: NestExpressApplication): void {
+  const config = app.get<AppConfig>(appConfig.KEY);
+  app.disable('x-powered-by');
+
+  // A body in anything but JSON would be silently ignored; say so instead.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 || !!req.headers['transfer-encoding'];
+    if (
+      hasBody &&
+      ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) &&
+      !req.is('application/json')
+    ) {
+      return next(
+        new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.'),
+      );
+    }
+    next();
+  });
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  // Body-parser failures happen before Nest's router; answer them in the same problem shape.
+  app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const error = toDomainError(err);
+    res
+      .status(error.status)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(toProblem(error, req.path)));
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(config.APP_NAME)
+      .setDescription(
+        'Turns a basket into a priced order and carries it from pending to delivered.',
+      )
+      .setVersion(config.APP_VERSION)
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .addSecurityRequirements('bearer')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

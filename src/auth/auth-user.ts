@@ -1,0 +1,9 @@
+export const ROLES = ['customer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The caller, as the platform's token describes them. */
+export interface AuthUser {
+  userId: string;
+  email: string;
+  role: Role;
+}

@@ -1,0 +1,45 @@
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { appConfig, type AppConfig } from '../config/app.config';
+import { AuthUser, ROLES, Role } from './auth-user';
+
+interface PlatformClaims {
+  userId?: unknown;
+  email?: unknown;
+  role?: unknown;
+  exp?: unknown;
+}
+
+/**
+ * Accepts exactly the User Service's tokens: HMAC-signed with the shared secret, from the
+ * Authorization header only, with an expiry, `userId` and `email`, and a known role.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy) {
+  constructor(@Inject(appConfig.KEY) config: AppConfig) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKey: config.SECRET_KEY,
+      algorithms: config.ALGORITHM,
+      ignoreExpiration: false,
+    });
+  }
+
+  validate(claims: PlatformClaims): AuthUser {
+    const { userId, email, exp } = claims;
+    // jsonwebtoken accepts a token without `exp`; a platform token always has one.
+    if (typeof exp !== 'number') throw new UnauthorizedException();
+    if (typeof userId !== 'string' || userId.length === 0 || userId.length > 64) {
+      throw new UnauthorizedException();
+    }
+    if (typeof email !== 'string' || !email.includes('@') || email.length > 254) {
+      throw new UnauthorizedException();
+    }
+    const role = claims.role ?? 'customer';
+    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
+      throw new UnauthorizedException();
+    }
+    return { userId, email, role: role as Role };
+  }
+}

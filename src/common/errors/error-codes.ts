@@ -1,0 +1,40 @@
+import { HttpStatus } from '@nestjs/common';
+
+/**
+ * Every error the API can answer, by its stable machine-readable code. Clients switch on `code`;
+ * the HTTP status and title follow from it here, in one place.
+ */
+export const ERROR_CATALOG = {
+  VALIDATION_FAILED: { status: HttpStatus.BAD_REQUEST, title: 'The request is not valid' },
+  MALFORMED_JSON: { status: HttpStatus.BAD_REQUEST, title: 'The request body is not valid JSON' },
+  BAD_REQUEST: { status: HttpStatus.BAD_REQUEST, title: 'Bad request' },
+  UNAUTHORIZED: { status: HttpStatus.UNAUTHORIZED, title: 'Authentication required' },
+  FORBIDDEN: { status: HttpStatus.FORBIDDEN, title: 'Not allowed' },
+  NOT_FOUND: { status: HttpStatus.NOT_FOUND, title: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: HttpStatus.METHOD_NOT_ALLOWED, title: 'Method not allowed' },
+  CONFLICT: { status: HttpStatus.CONFLICT, title: 'Conflict' },
+  PAYLOAD_TOO_LARGE: {
+    status: HttpStatus.PAYLOAD_TOO_LARGE,
+    title: 'The request body is too large',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    title: 'The request body must be application/json',
+  },
+  UNPROCESSABLE: { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'Unprocessable request' },
+  TOO_MANY_REQUESTS: { status: HttpStatus.TOO_MANY_REQUESTS, title: 'Too many requests' },
+  INTERNAL: { status: HttpStatus.INTERNAL_SERVER_ERROR, title: 'Internal server error' },
+  BAD_GATEWAY: { status: HttpStatus.BAD_GATEWAY, title: 'Bad gateway' },
+  SERVICE_UNAVAILABLE: { status: HttpStatus.SERVICE_UNAVAILABLE, title: 'Service unavailable' },
+  NOT_READY: { status: HttpStatus.SERVICE_UNAVAILABLE, title: 'The service is not ready' },
+} as const satisfies Record<string, { status: HttpStatus; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** The code for a status when nothing more specific is known (framework exceptions). */
+export function codeForStatus(status: number): ErrorCode {
+  const match = (Object.keys(ERROR_CATALOG) as ErrorCode[]).find(
+    (code) => ERROR_CATALOG[code].status === status && code !== 'VALIDATION_FAILED',
+  );
+  return match ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
+}

@@ -1,0 +1,37 @@
+import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { DomainError, FieldProblem } from './errors/domain-error';
+
+function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
+  return errors.flatMap((error) => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((message) => ({
+      field,
+      // class-validator prefixes messages with the bare property name; the field path is clearer.
+      detail: message.startsWith(`${error.property} `)
+        ? `${field}${message.slice(error.property.length)}`
+        : message,
+    }));
+    return [...own, ...flatten(error.children ?? [], field)];
+  });
+}
+
+export function validationError(errors: ValidationError[]): DomainError {
+  const problems = flatten(errors);
+  const detail =
+    problems.length === 1
+      ? problems[0].detail
+      : `${problems.length} problems: ${problems.map((p) => p.detail).join('; ')}`;
+  return new DomainError('VALIDATION_FAILED', detail, { errors: problems });
+}
+
+/** Unknown fields are rejected, not silently dropped: a client sending `total` has a bug to learn about. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    transform: true,
+    validationError: { target: false, value: false },
+    exceptionFactory: validationError,
+  });
+}

@@ -1,0 +1,126 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+export const DEFAULT_SECRET_KEY = 'dev-secret-change-me';
+const SUPPORTED_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+export type JwtAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+  return value;
+};
+
+// Empty strings in an env file mean "not set", not "the empty value".
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const toNumber = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string' || value.trim() === '') return value;
+  const n = Number(value);
+  return Number.isNaN(n) ? value : n;
+};
+
+const httpUrl = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/**
+ * Every setting of the service. Defaults are the values an order service can run with on a
+ * developer's machine; production overrides them through the environment.
+ */
+export class Environment {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsString() @IsNotEmpty() APP_NAME = 'Order Service';
+  @IsString() @IsNotEmpty() APP_VERSION = '1.0.0';
+
+  @Transform(toBoolean) @IsBoolean() DEBUG = false;
+
+  @Transform(toNumber) @IsInt() @Min(0) @Max(65535) PORT = 8000;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString() @IsNotEmpty() EMBEDDED_DB_DIR = './.data/pg';
+  @Transform(toNumber) @IsInt() @Min(1) @Max(500) DB_POOL_SIZE = 10;
+  @Transform(toNumber) @IsInt() @Min(0) DB_STATEMENT_TIMEOUT_MS = 15000;
+  @Transform(toNumber) @IsInt() @Min(100) DB_CONNECT_TIMEOUT_MS = 5000;
+  @Transform(toBoolean) @IsBoolean() MIGRATIONS_RUN = true;
+
+  @IsString() @IsNotEmpty() SECRET_KEY = DEFAULT_SECRET_KEY;
+
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.split(',').map((a) => a.trim().toUpperCase()) : value,
+  )
+  @IsIn(SUPPORTED_ALGORITHMS, {
+    each: true,
+    message: `ALGORITHM must be a comma-separated list of ${SUPPORTED_ALGORITHMS.join(', ')}`,
+  })
+  ALGORITHM: JwtAlgorithm[] = ['HS256'];
+
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl(httpUrl) USER_SERVICE_URL?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl(httpUrl) PRODUCT_SERVICE_URL?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl(httpUrl) INVENTORY_SERVICE_URL?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl(httpUrl) PAYMENT_SERVICE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL?: string;
+
+  @Transform(toNumber) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 10000;
+  @Transform(toNumber) @IsInt() @Min(100) HEALTH_DB_TIMEOUT_MS = 1500;
+
+  @Transform(toNumber) @IsInt() @Min(50) PRODUCT_SERVICE_TIMEOUT_MS = 2000;
+
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) TAX_RATE = 0.08;
+  @Transform(toNumber) @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) SHIPPING_FEE = 10;
+  @Transform(toNumber) @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) FREE_SHIPPING_THRESHOLD = 100;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+function describe(error: ValidationError): string[] {
+  const messages = Object.values(error.constraints ?? {});
+  const got = typeof error.value === 'string' ? ` (got "${error.value}")` : '';
+  return messages.map((m) => (m.startsWith(error.property) ? m : `${error.property}: ${m}`) + got);
+}
+
+/** Validates raw environment variables; throws one error that names every bad variable. */
+export function validateEnvironment(raw: Record<string, string | undefined>): Environment {
+  const known = Object.keys(new Environment());
+  const input: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value !== undefined && known.includes(key)) input[key] = value;
+  }
+  const env = plainToInstance(Environment, input, { exposeDefaultValues: true });
+  const problems = validateSync(env, { whitelist: false }).flatMap(describe);
+  if (env.NODE_ENV === 'production' && env.SECRET_KEY === DEFAULT_SECRET_KEY) {
+    problems.push('SECRET_KEY must be set to a real secret when NODE_ENV=production');
+  }
+  if (problems.length > 0) throw new ConfigValidationError(problems);
+  return env;
+}

@@ -1,0 +1,48 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../auth/decorators';
+import { DomainError } from '../common/errors/domain-error';
+import { appConfig, type AppConfig } from '../config/app.config';
+import { HealthService } from './health.service';
+
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(appConfig.KEY) private readonly config: AppConfig,
+    private readonly health: HealthService,
+  ) {}
+
+  /** Liveness: the process answers. No dependency is checked, so a database outage never restarts pods. */
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: 503 when the database is unreachable or the service is shutting down. */
+  @Get('ready')
+  async ready() {
+    const { ok, result } = await this.health.readiness();
+    if (!ok) {
+      throw new DomainError('NOT_READY', 'A dependency is down or the service is shutting down.', {
+        extensions: { checks: result.details },
+      });
+    }
+    return { status: 'ok', checks: result.details };
+  }
+
+  /** The old service's health document, plus the readiness details. */
+  @Get()
+  async overall(@Res({ passthrough: true }) res: Response) {
+    const { ok, result } = await this.health.readiness();
+    if (!ok) res.status(503);
+    return {
+      status: ok ? 'healthy' : 'unhealthy',
+      service: 'order-service',
+      version: this.config.APP_VERSION,
+      checks: result.details,
+    };
+  }
+}

@@ -1,0 +1,17 @@
+import { createTestApp, TestApp } from './utils/app';
+
+describe('smoke', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('GET / answers the service banner', async () => {
+    const res = await t.http.get('/');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ message: 'Order Service API', version: '1.0.0', docs: '/docs' });
+  });
+});

@@ -1,0 +1,15 @@
+// Every e2e worker starts from the same known settings; a developer's .env is not read (NODE_ENV=test).
+process.env.NODE_ENV = 'test';
+process.env.SECRET_KEY = 'e2e-test-secret-that-is-long-enough';
+process.env.ALGORITHM = 'HS256';
+process.env.MIGRATIONS_RUN = 'false';
+for (const key of [
+  'DATABASE_URL',
+  'USER_SERVICE_URL',
+  'PRODUCT_SERVICE_URL',
+  'INVENTORY_SERVICE_URL',
+  'PAYMENT_SERVICE_URL',
+  'REDIS_URL',
+]) {
+  delete process.env[key];
+}
