@@ -21,7 +21,7 @@ export function signToken(
     expiresIn?: number | null;
   } = {},
 ): string {
-  const payload = {
+  const payload: Record<string, unknown> = {
     userId: objectId(),
     email: 'jane.doe@example.com',
     role: 'customer',
