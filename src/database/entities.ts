@@ -1,4 +1,5 @@
-import type { EntitySchema } from 'typeorm';
+import { OrderItem } from '../orders/order-item.entity';
+import { Order } from '../orders/order.entity';
 
 // Listed explicitly (not globbed) so that the app, the CLI and the tests load the same classes.
-export const ENTITIES: (EntitySchema | (new () => object))[] = [];
+export const ENTITIES = [Order, OrderItem];

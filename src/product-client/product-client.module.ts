@@ -1,4 +1,46 @@
-import { Module } from '@nestjs/common';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { Logger, Module } from '@nestjs/common';
+import { HttpModule, HttpService } from '@nestjs/axios';
+import { appConfig, type AppConfig } from '../config/app.config';
+import { DEMO_PRODUCTS } from './demo-catalog';
+import { ProductClient } from './product-client.service';
+import { DemoProductSource, HttpProductSource, ProductSource } from './product-source';
 
-@Module({})
+/** Bounded so that a neighbour gone wrong cannot make the service buffer an endless body. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+@Module({
+  imports: [
+    HttpModule.registerAsync({
+      inject: [appConfig.KEY],
+      useFactory: (config: AppConfig) => ({
+        baseURL: config.PRODUCT_SERVICE_URL,
+        timeout: config.PRODUCT_SERVICE_TIMEOUT_MS,
+        // One keep-alive pool for every look-up instead of a connection per product.
+        httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+        maxRedirects: 0,
+        maxContentLength: MAX_RESPONSE_BYTES,
+        validateStatus: () => true,
+        headers: { Accept: 'application/json' },
+      }),
+    }),
+  ],
+  providers: [
+    {
+      provide: ProductSource,
+      inject: [appConfig.KEY, HttpService],
+      useFactory: (config: AppConfig, http: HttpService) => {
+        if (config.PRODUCT_SERVICE_URL) return new HttpProductSource(http);
+        new Logger('ProductClient').log(
+          `PRODUCT_SERVICE_URL is not set: serving the built-in demo catalog of ${DEMO_PRODUCTS.length} products.`,
+        );
+        return new DemoProductSource(DEMO_PRODUCTS);
+      },
+    },
+    ProductClient,
+  ],
+  exports: [ProductClient],
+})
 export class ProductClientModule {}

@@ -15,16 +15,26 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /**
+   * Rewrites the cloned database's URL before the app sees it, e.g. to reach it through a proxy
+   * that a test can cut. `databaseUrl` on the result stays the direct URL.
+   */
+  mapDatabaseUrl?: (url: string) => string;
+}
+
 /**
  * The real AppModule with production's globals, on a fresh database cloned from the migrated
  * template. `env` adds settings (for example the URL of a fake neighbour) for this app only.
  */
 export async function createTestApp(
   env: Record<string, string | undefined> = {},
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
+  const appDatabaseUrl = options.mapDatabaseUrl?.(database.url) ?? database.url;
   const previous = { ...process.env };
-  Object.assign(process.env, { DATABASE_URL: database.url }, env);
+  Object.assign(process.env, { DATABASE_URL: appDatabaseUrl }, env);
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete process.env[key];
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
@@ -44,6 +54,10 @@ export async function createTestApp(
         await dropTestDatabase(database.name);
       },
     };
+  } catch (error) {
+    // A test may expect start-up to fail (a bad setting); its clone must not outlive it.
+    await dropTestDatabase(database.name);
+    throw error;
   } finally {
     process.env = previous;
   }

@@ -27,6 +27,34 @@ export const ERROR_CATALOG = {
   BAD_GATEWAY: { status: HttpStatus.BAD_GATEWAY, title: 'Bad gateway' },
   SERVICE_UNAVAILABLE: { status: HttpStatus.SERVICE_UNAVAILABLE, title: 'Service unavailable' },
   NOT_READY: { status: HttpStatus.SERVICE_UNAVAILABLE, title: 'The service is not ready' },
+  PRECONDITION_FAILED: {
+    status: HttpStatus.PRECONDITION_FAILED,
+    title: 'The order has changed since you read it',
+  },
+
+  // Orders
+  PRODUCT_NOT_FOUND: { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'Product not found' },
+  PRODUCT_UNAVAILABLE: { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'Product unavailable' },
+  INSUFFICIENT_STOCK: { status: HttpStatus.CONFLICT, title: 'Not enough stock' },
+  ORDER_TOO_LARGE: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    title: 'The order total is too large',
+  },
+  INVALID_TRANSITION: { status: HttpStatus.CONFLICT, title: 'Status change not allowed' },
+  INVALID_PAYMENT_TRANSITION: {
+    status: HttpStatus.CONFLICT,
+    title: 'Payment status change not allowed',
+  },
+
+  // Neighbours
+  PRODUCT_SERVICE_BAD_RESPONSE: {
+    status: HttpStatus.BAD_GATEWAY,
+    title: 'The Product Service answered something unusable',
+  },
+  PRODUCT_SERVICE_UNAVAILABLE: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    title: 'The Product Service is unavailable',
+  },
 } as const satisfies Record<string, { status: HttpStatus; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -1,0 +1,91 @@
+import { OrderStatus, PaymentStatus } from '../order-status';
+import type { Address, Order } from '../order.entity';
+import type { ProductAttributes } from '../order-item.entity';
+import { centsToAmount } from '../../common/money';
+import type { AuthUser } from '../../auth/auth-user';
+import { allowedTransitions } from '../order-status';
+
+export class OrderItemResponseDto {
+  id: string;
+  product_id: string;
+  product_name: string;
+  product_sku: string;
+  product_image: string | null;
+  /** Dollars, at most two decimals. */
+  unit_price: number;
+  quantity: number;
+  subtotal: number;
+  product_attributes: ProductAttributes;
+  created_at: Date;
+}
+
+export class OrderResponseDto {
+  id: string;
+  order_number: string;
+  user_id: string;
+  customer_email: string;
+  customer_name: string;
+  status: OrderStatus;
+  payment_status: PaymentStatus;
+  subtotal: number;
+  tax: number;
+  shipping_cost: number;
+  discount: number;
+  total: number;
+  currency: string;
+  shipping_address: Address;
+  billing_address: Address;
+  payment_method: string;
+  payment_intent_id: string | null;
+  tracking_number: string | null;
+  carrier: string | null;
+  customer_notes: string | null;
+  /** Admins only. */
+  internal_notes?: string | null;
+  cancellation_reason: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  confirmed_at: Date | null;
+  shipped_at: Date | null;
+  delivered_at: Date | null;
+  cancelled_at: Date | null;
+  items: OrderItemResponseDto[];
+  /** The statuses the caller may move this order to now. */
+  allowed_transitions: OrderStatus[];
+}
+
+export class OrderListResponseDto {
+  orders: OrderResponseDto[];
+  total: number;
+  page: number;
+  limit: number;
+  pages: number;
+}
+
+/** The order as the caller may see it: money as JSON numbers, internal notes for admins only. */
+export function presentOrder(order: Order, viewer: AuthUser): OrderResponseDto {
+  const { items, internal_notes, ...fields } = order;
+  return {
+    ...fields,
+    subtotal: centsToAmount(order.subtotal),
+    tax: centsToAmount(order.tax),
+    shipping_cost: centsToAmount(order.shipping_cost),
+    discount: centsToAmount(order.discount),
+    total: centsToAmount(order.total),
+    ...(viewer.role === 'admin' ? { internal_notes } : {}),
+    items: (items ?? []).map((item) => ({
+      id: item.id,
+      product_id: item.product_id,
+      product_name: item.product_name,
+      product_sku: item.product_sku,
+      product_image: item.product_image,
+      unit_price: centsToAmount(item.unit_price),
+      quantity: item.quantity,
+      subtotal: centsToAmount(item.subtotal),
+      product_attributes: item.product_attributes,
+      created_at: item.created_at,
+    })),
+    allowed_transitions: allowedTransitions(order.status, order.payment_status, viewer.role),
+  };
+}

@@ -1,0 +1,67 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import { centsColumn } from '../common/money';
+import type { Order } from './order.entity';
+
+export interface ProductAttributes {
+  brand: string | null;
+  category: string | null;
+}
+
+/** What was bought, frozen at order time: later catalogue changes never alter an order. */
+@Entity('order_items')
+@Check(
+  'chk_order_items_line',
+  '"position" >= 0 AND "quantity" > 0 AND "unit_price" >= 0 AND "subtotal" >= 0',
+)
+export class OrderItem {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Index('idx_order_items_order')
+  @Column({ type: 'uuid' })
+  order_id: string;
+
+  @ManyToOne('Order', (order: Order) => order.items, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'order_id', foreignKeyConstraintName: 'fk_order_items_order' })
+  order?: Order;
+
+  /** The line's place in the order as the customer listed it (items share one created_at). */
+  @Column({ type: 'smallint' })
+  position: number;
+
+  @Column({ type: 'varchar', length: 24 })
+  product_id: string;
+
+  @Column({ type: 'varchar', length: 500 })
+  product_name: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  product_sku: string;
+
+  @Column({ type: 'text', nullable: true })
+  product_image: string | null;
+
+  @Column({ type: 'numeric', precision: 12, scale: 2, transformer: centsColumn })
+  unit_price: number;
+
+  @Column({ type: 'integer' })
+  quantity: number;
+
+  @Column({ type: 'numeric', precision: 12, scale: 2, transformer: centsColumn })
+  subtotal: number;
+
+  @Column({ type: 'jsonb' })
+  product_attributes: ProductAttributes;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  created_at: Date;
+}

@@ -1,0 +1,372 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
+import type { AuthUser } from '../auth/auth-user';
+import { DomainError } from '../common/errors/domain-error';
+import { MAX_CENTS, toCents } from '../common/money';
+import { appConfig, type AppConfig } from '../config/app.config';
+import { CatalogProduct } from '../product-client/catalog-product';
+import { ProductClient } from '../product-client/product-client.service';
+import { CreateOrderDto, MAX_QUANTITY } from './dto/create-order.dto';
+import { generateOrderNumber } from './order-number';
+import {
+  allowedTransitions,
+  OrderStatus,
+  PAYMENT_TRANSITIONS,
+  PaymentStatus,
+  sourcesFor,
+  STATUS_TIMESTAMP,
+} from './order-status';
+import { OrderItem } from './order-item.entity';
+import { Order } from './order.entity';
+import { priceOrder, PricingRules } from './pricing';
+
+export interface OrderChange {
+  status?: OrderStatus;
+  /** PUT is idempotent: setting the current status again is not a transition. */
+  allowSameStatus?: boolean;
+  payment_status?: PaymentStatus;
+  tracking_number?: string;
+  carrier?: string;
+  internal_notes?: string;
+  reason?: string;
+}
+
+export interface OrderPage {
+  orders: Order[];
+  total: number;
+  page: number;
+  limit: number;
+  pages: number;
+}
+
+const ORDER_NUMBER_ATTEMPTS = 5;
+
+function orderNotFound(): DomainError {
+  return new DomainError('NOT_FOUND', 'Order not found.');
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const driverError = (
+    error as QueryFailedError & { driverError?: { code?: string; constraint?: string } }
+  ).driverError;
+  return (
+    error instanceof QueryFailedError &&
+    driverError?.code === '23505' &&
+    driverError.constraint === constraint
+  );
+}
+
+@Injectable()
+export class OrdersService {
+  private readonly rules: PricingRules;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly products: ProductClient,
+    @Inject(appConfig.KEY) config: AppConfig,
+  ) {
+    this.rules = {
+      taxRate: config.TAX_RATE,
+      shippingFee: toCents(config.SHIPPING_FEE)!,
+      freeShippingThreshold: toCents(config.FREE_SHIPPING_THRESHOLD)!,
+    };
+  }
+
+  async create(user: AuthUser, dto: CreateOrderDto): Promise<Order> {
+    const lines = mergeLines(dto.items);
+    const catalog = await this.products.getProducts([...lines.keys()]);
+    const chosen = [...lines].map(([id, quantity]) => ({
+      product: checkAvailable(id, quantity, catalog.get(id) ?? null),
+      quantity,
+    }));
+    const priced = priceOrder(
+      chosen.map(({ product, quantity }) => ({ unitPrice: product.priceCents, quantity })),
+      this.rules,
+    );
+    if (priced.total > MAX_CENTS) {
+      throw new DomainError('ORDER_TOO_LARGE', 'The order total exceeds 9,999,999,999.99.');
+    }
+
+    const order: Partial<Order> = {
+      user_id: user.userId,
+      customer_email: user.email,
+      customer_name: nameFromEmail(user.email),
+      status: OrderStatus.PENDING,
+      payment_status: PaymentStatus.PENDING,
+      subtotal: priced.subtotal,
+      tax: priced.tax,
+      shipping_cost: priced.shippingCost,
+      discount: priced.discount,
+      total: priced.total,
+      currency: 'USD',
+      shipping_address: { ...dto.shipping_address },
+      billing_address: { ...(dto.billing_address ?? dto.shipping_address) },
+      payment_method: dto.payment_method ?? 'credit_card',
+      customer_notes: dto.customer_notes ?? null,
+      // Explicit nulls so the created order has the same shape as a fetched one.
+      payment_intent_id: null,
+      tracking_number: null,
+      carrier: null,
+      internal_notes: null,
+      cancellation_reason: null,
+      confirmed_at: null,
+      shipped_at: null,
+      delivered_at: null,
+      cancelled_at: null,
+    };
+    const items = chosen.map(({ product, quantity }, position) => ({
+      position,
+      product_id: product.id,
+      product_name: product.name,
+      product_sku: product.sku,
+      product_image: product.image,
+      unit_price: product.priceCents,
+      quantity,
+      subtotal: priced.lines[position].subtotal,
+      product_attributes: { brand: product.brand, category: product.category },
+    }));
+
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction((manager) =>
+          this.insertOrder(manager, { ...order, order_number: generateOrderNumber() }, items),
+        );
+      } catch (error) {
+        // Six random characters make a same-day collision rare, not impossible.
+        if (attempt < ORDER_NUMBER_ATTEMPTS && isUniqueViolation(error, 'uq_orders_order_number')) {
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** Order and items in one transaction: there is never an order without its items. */
+  private async insertOrder(
+    manager: EntityManager,
+    data: Partial<Order>,
+    items: Partial<OrderItem>[],
+  ): Promise<Order> {
+    const order = manager.create(Order, data);
+    await manager.insert(Order, order);
+    const rows = items.map((item) => manager.create(OrderItem, { ...item, order_id: order.id }));
+    await manager.insert(OrderItem, rows);
+    order.items = rows;
+    return order;
+  }
+
+  async findOne(id: string, viewer: AuthUser): Promise<Order> {
+    return this.findBy({ id }, viewer);
+  }
+
+  async findByNumber(orderNumber: string, viewer: AuthUser): Promise<Order> {
+    return this.findBy({ order_number: orderNumber }, viewer);
+  }
+
+  /** A customer asking for someone else's order hears exactly what a missing order says. */
+  private async findBy(
+    where: { id: string } | { order_number: string },
+    viewer: AuthUser,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Order> {
+    const order = await manager.findOne(Order, {
+      where: { ...where, ...(viewer.role === 'admin' ? {} : { user_id: viewer.userId }) },
+      relations: { items: true },
+      order: { items: { position: 'ASC' } },
+    });
+    if (!order) throw orderNotFound();
+    return order;
+  }
+
+  /** Newest first; items for the whole page in one query. */
+  async list(
+    filter: { userId?: string; status?: OrderStatus },
+    page: number,
+    limit: number,
+  ): Promise<OrderPage> {
+    const where = {
+      ...(filter.userId ? { user_id: filter.userId } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+    };
+    const repository = this.dataSource.getRepository(Order);
+    const [orders, total] = await Promise.all([
+      repository.find({
+        where,
+        order: { created_at: 'DESC', id: 'DESC' },
+        skip: (page - 1) * limit,
+        take: limit,
+      }),
+      repository.count({ where }),
+    ]);
+    if (orders.length > 0) {
+      const items = await this.dataSource.getRepository(OrderItem).find({
+        where: { order_id: In(orders.map((o) => o.id)) },
+        order: { position: 'ASC' },
+      });
+      const byOrder = new Map<string, OrderItem[]>();
+      for (const order of orders) byOrder.set(order.id, (order.items = []));
+      for (const item of items) byOrder.get(item.order_id)?.push(item);
+    }
+    return { orders, total, page, limit, pages: Math.ceil(total / limit) };
+  }
+
+  cancel(id: string, actor: AuthUser, reason?: string): Promise<Order> {
+    return this.change(id, actor, { status: OrderStatus.CANCELLED, reason });
+  }
+
+  /**
+   * Applies a change as one compare-and-set statement: the row is locked, the allowed source
+   * states are part of the WHERE clause, and a change that lost a race updates nothing.
+   */
+  async change(id: string, actor: AuthUser, change: OrderChange): Promise<Order> {
+    const { status, payment_status, tracking_number, carrier, internal_notes } = change;
+    if (
+      [status, payment_status, tracking_number, carrier, internal_notes].every(
+        (v) => v === undefined,
+      )
+    ) {
+      throw new DomainError('VALIDATION_FAILED', 'Nothing to change: send at least one field.');
+    }
+    return this.dataSource.transaction(async (manager) => {
+      const params: unknown[] = [id];
+      const param = (value: unknown) => `$${params.push(value)}`;
+      const sets: string[] = ['version = o.version + 1', 'updated_at = now()'];
+      const conditions: string[] = [];
+      let owner = '';
+      if (actor.role !== 'admin') owner = ` AND user_id = ${param(actor.userId)}`;
+
+      if (change.status) {
+        const to = param(change.status);
+        sets.push(`status = ${to}`);
+        const timestamp = STATUS_TIMESTAMP[change.status];
+        if (timestamp) sets.push(`${timestamp} = COALESCE(o.${timestamp}, now())`);
+        if (change.status === OrderStatus.CANCELLED && change.reason) {
+          sets.push(`cancellation_reason = ${param(change.reason)}`);
+        }
+        if (change.status === OrderStatus.REFUNDED && !change.payment_status) {
+          sets.push(
+            `payment_status = CASE WHEN prev.payment_status = 'completed' THEN 'refunded'::payment_status ELSE prev.payment_status END`,
+          );
+        }
+        const sources = sourcesFor(change.status, actor.role);
+        const alternatives = sources.map(({ from, payment }) =>
+          payment
+            ? `(prev.status = ${param(from)} AND prev.payment_status = ${param(payment)})`
+            : `prev.status = ${param(from)}`,
+        );
+        if (change.allowSameStatus) alternatives.push(`prev.status = ${to}`);
+        conditions.push(alternatives.length ? `(${alternatives.join(' OR ')})` : 'false');
+      }
+      if (change.payment_status) {
+        const to = param(change.payment_status);
+        sets.push(`payment_status = ${to}`);
+        const sources = (Object.keys(PAYMENT_TRANSITIONS) as PaymentStatus[]).filter((from) =>
+          PAYMENT_TRANSITIONS[from].includes(change.payment_status!),
+        );
+        conditions.push(
+          `(prev.payment_status = ANY(${param(sources)}) OR prev.payment_status = ${to})`,
+        );
+      }
+      for (const field of ['tracking_number', 'carrier', 'internal_notes'] as const) {
+        if (change[field] !== undefined) sets.push(`${field} = ${param(change[field])}`);
+      }
+
+      const sql = `
+        WITH prev AS (SELECT id, status, payment_status FROM orders WHERE id = $1${owner} FOR UPDATE)
+        UPDATE orders o SET ${sets.join(', ')}
+        FROM prev WHERE o.id = prev.id${conditions.map((c) => ` AND ${c}`).join('')}
+        RETURNING prev.status AS previous_status`;
+      const [rows] = (await manager.query(sql, params)) as [
+        { previous_status: OrderStatus }[],
+        number,
+      ];
+      if (rows.length === 0) {
+        const current = await this.findBy({ id }, actor, manager);
+        throw rejectedChange(current, change, actor);
+      }
+      return this.findBy({ id }, actor, manager);
+    });
+  }
+}
+
+/** Explains why a compare-and-set matched nothing, from the order as it is now. */
+function rejectedChange(current: Order, change: OrderChange, actor: AuthUser): DomainError {
+  const allowed = allowedTransitions(current.status, current.payment_status, actor.role);
+  const statusOk =
+    !change.status ||
+    allowed.includes(change.status) ||
+    (change.allowSameStatus && change.status === current.status);
+  if (!statusOk) {
+    return new DomainError(
+      'INVALID_TRANSITION',
+      `An order that is ${current.status} cannot become ${change.status}` +
+        (allowed.length ? `; allowed: ${allowed.join(', ')}.` : '; it allows no further change.'),
+      { extensions: { current_status: current.status, allowed_transitions: allowed } },
+    );
+  }
+  const paymentAllowed = PAYMENT_TRANSITIONS[current.payment_status];
+  return new DomainError(
+    'INVALID_PAYMENT_TRANSITION',
+    `Payment status ${current.payment_status} cannot become ${change.payment_status}.`,
+    {
+      extensions: {
+        current_payment_status: current.payment_status,
+        allowed_payment_transitions: paymentAllowed,
+      },
+    },
+  );
+}
+
+/** The same product listed twice becomes one line, in the order it first appeared. */
+function mergeLines(items: CreateOrderDto['items']): Map<string, number> {
+  const lines = new Map<string, number>();
+  for (const { product_id, quantity } of items) {
+    const id = product_id.toLowerCase();
+    lines.set(id, (lines.get(id) ?? 0) + quantity);
+  }
+  for (const [id, quantity] of lines) {
+    if (quantity > MAX_QUANTITY) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        `The quantities for product ${id} add up to ${quantity}; at most ${MAX_QUANTITY} per product.`,
+        { errors: [{ field: 'items', detail: `product ${id}: quantity exceeds ${MAX_QUANTITY}` }] },
+      );
+    }
+  }
+  return lines;
+}
+
+function checkAvailable(
+  id: string,
+  quantity: number,
+  product: CatalogProduct | null,
+): CatalogProduct {
+  if (!product) {
+    throw new DomainError('PRODUCT_NOT_FOUND', `Product ${id} does not exist.`, {
+      extensions: { product_id: id },
+    });
+  }
+  if (!product.isActive) {
+    throw new DomainError(
+      'PRODUCT_UNAVAILABLE',
+      `Product ${id} (${product.name}) is not for sale.`,
+      {
+        extensions: { product_id: id },
+      },
+    );
+  }
+  if (product.stock < quantity) {
+    throw new DomainError(
+      'INSUFFICIENT_STOCK',
+      `Only ${product.stock} of product ${id} (${product.name}) in stock; ${quantity} requested.`,
+      { extensions: { product_id: id, requested: quantity, available: product.stock } },
+    );
+  }
+  return product;
+}
+
+/** The old service's customer name: the local part of the e-mail address. */
+export function nameFromEmail(email: string): string {
+  return email.split('@')[0].slice(0, 200);
+}
