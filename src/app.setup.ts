@@ -18,6 +18,8 @@ export const BODY_LIMIT = '100kb';
 export function configureApp(app: NestExpressApplication): void {
   const config = app.get<AppConfig>(appConfig.KEY);
   app.disable('x-powered-by');
+  // Orders carry their own strong ETag (the version); Express' body-hash ETag would compete.
+  app.set('etag', false);
 
   // A body in anything but JSON would be silently ignored; say so instead.
   app.use((req: Request, _res: Response, next: NextFunction) => {

@@ -91,6 +91,8 @@ export class Environment {
 
   @Transform(toNumber) @IsInt() @Min(50) PRODUCT_SERVICE_TIMEOUT_MS = 2000;
 
+  @Transform(toNumber) @IsInt() @Min(24) IDEMPOTENCY_TTL_HOURS = 24;
+
   @Transform(toNumber) @IsNumber() @Min(0) @Max(1) TAX_RATE = 0.08;
   @Transform(toNumber) @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) SHIPPING_FEE = 10;
   @Transform(toNumber) @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) FREE_SHIPPING_THRESHOLD = 100;

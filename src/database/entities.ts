@@ -1,5 +1,7 @@
+import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
+import { OrderEvent } from '../orders/order-event.entity';
 import { OrderItem } from '../orders/order-item.entity';
 import { Order } from '../orders/order.entity';
 
 // Listed explicitly (not globbed) so that the app, the CLI and the tests load the same classes.
-export const ENTITIES = [Order, OrderItem];
+export const ENTITIES = [Order, OrderItem, OrderEvent, IdempotencyKey];

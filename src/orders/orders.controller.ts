@@ -10,15 +10,22 @@ import {
   Post,
   Put,
   Query,
+  UseInterceptors,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
 import { DomainError } from '../common/errors/domain-error';
+import { IdempotencyKeyHeader, IfMatchVersion } from '../common/http-headers';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { ListOrdersQueryDto } from './dto/list-orders-query.dto';
-import { OrderListResponseDto, OrderResponseDto, presentOrder } from './dto/order-response.dto';
+import {
+  OrderHistoryResponseDto,
+  OrderListResponseDto,
+  OrderResponseDto,
+} from './dto/order-response.dto';
 import { CancelOrderDto, UpdateOrderDto, UpdateStatusDto } from './dto/update-order.dto';
+import { OrderHeadersInterceptor } from './order-headers.interceptor';
 import { OrderNumberPipe } from './order-number.pipe';
 import { OrdersService } from './orders.service';
 
@@ -29,93 +36,117 @@ const uuid = new ParseUUIDPipe({
     }),
 });
 
+const ifMatchDoc = {
+  name: 'If-Match',
+  required: false,
+  description: 'The ETag of the order as you last read it; a stale one answers 412.',
+};
+
 @ApiTags('orders')
 @ApiBearerAuth()
+@UseInterceptors(OrderHeadersInterceptor)
 @Controller('api/orders')
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   /** Creates an order for the caller from products and quantities; the server prices it. */
   @Post()
-  async create(
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Repeating a request with the same key and body returns the first response.',
+  })
+  create(
     @CurrentUser() user: AuthUser,
     @Body() dto: CreateOrderDto,
+    @IdempotencyKeyHeader() key?: string,
   ): Promise<OrderResponseDto> {
-    return presentOrder(await this.orders.create(user, dto), user);
+    return this.orders.create(user, dto, key);
   }
 
   /** The caller's own orders, newest first. */
   @Get()
-  async listMine(
+  listMine(
     @CurrentUser() user: AuthUser,
     @Query() q: ListOrdersQueryDto,
   ): Promise<OrderListResponseDto> {
-    const page = await this.orders.list({ userId: user.userId, status: q.status }, q.page, q.limit);
-    return { ...page, orders: page.orders.map((o) => presentOrder(o, user)) };
+    return this.orders.list(user, { userId: user.userId, status: q.status }, q.page, q.limit);
   }
 
   /** Every order, newest first (admins). */
   @Get('all')
   @Roles('admin')
-  async listAll(
+  listAll(
     @CurrentUser() user: AuthUser,
     @Query() q: ListOrdersQueryDto,
   ): Promise<OrderListResponseDto> {
-    const page = await this.orders.list({ status: q.status }, q.page, q.limit);
-    return { ...page, orders: page.orders.map((o) => presentOrder(o, user)) };
+    return this.orders.list(user, { status: q.status }, q.page, q.limit);
   }
 
   /** One order by its number (owner or admin). */
   @Get('number/:order_number')
-  async getByNumber(
+  getByNumber(
     @CurrentUser() user: AuthUser,
     @Param('order_number', OrderNumberPipe) orderNumber: string,
   ): Promise<OrderResponseDto> {
-    return presentOrder(await this.orders.findByNumber(orderNumber, user), user);
+    return this.orders.findByNumber(orderNumber, user);
   }
 
   /** One order (owner or admin). */
   @Get(':id')
-  async getOne(
+  getOne(@CurrentUser() user: AuthUser, @Param('id', uuid) id: string): Promise<OrderResponseDto> {
+    return this.orders.findOne(id, user);
+  }
+
+  /** The order's history, oldest first (owner or admin). */
+  @Get(':id/history')
+  history(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
-  ): Promise<OrderResponseDto> {
-    return presentOrder(await this.orders.findOne(id, user), user);
+  ): Promise<OrderHistoryResponseDto> {
+    return this.orders.history(id, user);
   }
 
   /** Cancels the order (owner while pending, confirmed or processing; admin per the lifecycle). */
   @Delete(':id/cancel')
   @HttpCode(200)
-  async cancel(
+  @ApiHeader(ifMatchDoc)
+  cancel(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
     @Body() dto: CancelOrderDto,
+    @IfMatchVersion() version?: number,
   ): Promise<OrderResponseDto> {
-    return presentOrder(await this.orders.cancel(id, user, dto.reason), user);
+    return this.orders.cancel(id, user, dto.reason, version);
   }
 
   /** Updates status, payment status, tracking, carrier or internal notes (admins). */
   @Put(':id')
   @Roles('admin')
-  async update(
+  @ApiHeader(ifMatchDoc)
+  update(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
     @Body() dto: UpdateOrderDto,
+    @IfMatchVersion() version?: number,
   ): Promise<OrderResponseDto> {
-    return presentOrder(
-      await this.orders.change(id, user, { ...dto, allowSameStatus: true }),
-      user,
-    );
+    return this.orders.change(id, user, {
+      ...dto,
+      allowSameStatus: true,
+      expectedVersion: version,
+    });
   }
 
   /** Moves the order to another status (admins). */
   @Patch(':id/status')
   @Roles('admin')
-  async updateStatus(
+  @ApiHeader(ifMatchDoc)
+  updateStatus(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
     @Body() dto: UpdateStatusDto,
+    @IfMatchVersion() version?: number,
   ): Promise<OrderResponseDto> {
-    return presentOrder(await this.orders.change(id, user, dto), user);
+    return this.orders.change(id, user, { ...dto, expectedVersion: version });
   }
 }

@@ -7,7 +7,15 @@ import { MAX_CENTS, toCents } from '../common/money';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { CatalogProduct } from '../product-client/catalog-product';
 import { ProductClient } from '../product-client/product-client.service';
+import { IdempotencyService, requestHash } from '../idempotency/idempotency.service';
 import { CreateOrderDto, MAX_QUANTITY } from './dto/create-order.dto';
+import {
+  markReplayed,
+  OrderResponseDto,
+  presentEvent,
+  presentOrder,
+} from './dto/order-response.dto';
+import { OrderEvent, OrderEventType } from './order-event.entity';
 import { generateOrderNumber } from './order-number';
 import {
   allowedTransitions,
@@ -23,6 +31,8 @@ import { priceOrder, PricingRules } from './pricing';
 
 export interface OrderChange {
   status?: OrderStatus;
+  /** From If-Match: the change applies only to this version. */
+  expectedVersion?: number;
   /** PUT is idempotent: setting the current status again is not a transition. */
   allowSameStatus?: boolean;
   payment_status?: PaymentStatus;
@@ -33,7 +43,7 @@ export interface OrderChange {
 }
 
 export interface OrderPage {
-  orders: Order[];
+  orders: OrderResponseDto[];
   total: number;
   page: number;
   limit: number;
@@ -64,6 +74,7 @@ export class OrdersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly products: ProductClient,
+    private readonly idempotency: IdempotencyService,
     @Inject(appConfig.KEY) config: AppConfig,
   ) {
     this.rules = {
@@ -73,7 +84,33 @@ export class OrdersService {
     };
   }
 
-  async create(user: AuthUser, dto: CreateOrderDto): Promise<Order> {
+  /**
+   * Creates the caller's order. With an Idempotency-Key, a repeat of a completed request gets the
+   * first response again and creates nothing.
+   */
+  async create(user: AuthUser, dto: CreateOrderDto, key?: string): Promise<OrderResponseDto> {
+    if (key === undefined) return presentOrder(await this.placeOrder(user, dto), user);
+
+    const claim = await this.idempotency.claim(user.userId, key, requestHash(dto));
+    if (claim.kind === 'replay') return markReplayed(claim.body as OrderResponseDto);
+    try {
+      let response: OrderResponseDto | undefined;
+      await this.placeOrder(user, dto, async (manager, order) => {
+        response = presentOrder(order, user);
+        await this.idempotency.complete(manager, user.userId, key, 201, response);
+      });
+      return response!;
+    } catch (error) {
+      await this.idempotency.release(user.userId, key);
+      throw error;
+    }
+  }
+
+  private async placeOrder(
+    user: AuthUser,
+    dto: CreateOrderDto,
+    beforeCommit?: (manager: EntityManager, order: Order) => Promise<void>,
+  ): Promise<Order> {
     const lines = mergeLines(dto.items);
     const catalog = await this.products.getProducts([...lines.keys()]);
     const chosen = [...lines].map(([id, quantity]) => ({
@@ -129,9 +166,25 @@ export class OrdersService {
 
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dataSource.transaction((manager) =>
-          this.insertOrder(manager, { ...order, order_number: generateOrderNumber() }, items),
-        );
+        return await this.dataSource.transaction(async (manager) => {
+          const created = await this.insertOrder(
+            manager,
+            { ...order, order_number: generateOrderNumber() },
+            items,
+          );
+          await manager.insert(OrderEvent, {
+            order_id: created.id,
+            type: OrderEventType.CREATED,
+            from_status: null,
+            to_status: OrderStatus.PENDING,
+            from_payment_status: null,
+            to_payment_status: PaymentStatus.PENDING,
+            actor_id: user.userId,
+            actor_role: user.role,
+          });
+          await beforeCommit?.(manager, created);
+          return created;
+        });
       } catch (error) {
         // Six random characters make a same-day collision rare, not impossible.
         if (attempt < ORDER_NUMBER_ATTEMPTS && isUniqueViolation(error, 'uq_orders_order_number')) {
@@ -156,12 +209,29 @@ export class OrdersService {
     return order;
   }
 
-  async findOne(id: string, viewer: AuthUser): Promise<Order> {
-    return this.findBy({ id }, viewer);
+  async findOne(id: string, viewer: AuthUser): Promise<OrderResponseDto> {
+    return presentOrder(await this.findBy({ id }, viewer), viewer);
   }
 
-  async findByNumber(orderNumber: string, viewer: AuthUser): Promise<Order> {
-    return this.findBy({ order_number: orderNumber }, viewer);
+  async findByNumber(orderNumber: string, viewer: AuthUser): Promise<OrderResponseDto> {
+    return presentOrder(await this.findBy({ order_number: orderNumber }, viewer), viewer);
+  }
+
+  /** The order's events, oldest first; internal notes stay with the admins. */
+  async history(id: string, viewer: AuthUser) {
+    const order = await this.findBy({ id }, viewer);
+    const events = await this.dataSource.getRepository(OrderEvent).find({
+      where: { order_id: id },
+      order: { id: 'ASC' },
+    });
+    return {
+      order_id: order.id,
+      order_number: order.order_number,
+      status: order.status,
+      events: events
+        .filter((e) => viewer.role === 'admin' || e.type !== OrderEventType.NOTE_ADDED)
+        .map(presentEvent),
+    };
   }
 
   /** A customer asking for someone else's order hears exactly what a missing order says. */
@@ -181,6 +251,7 @@ export class OrdersService {
 
   /** Newest first; items for the whole page in one query. */
   async list(
+    viewer: AuthUser,
     filter: { userId?: string; status?: OrderStatus },
     page: number,
     limit: number,
@@ -208,18 +279,29 @@ export class OrdersService {
       for (const order of orders) byOrder.set(order.id, (order.items = []));
       for (const item of items) byOrder.get(item.order_id)?.push(item);
     }
-    return { orders, total, page, limit, pages: Math.ceil(total / limit) };
+    return {
+      orders: orders.map((o) => presentOrder(o, viewer)),
+      total,
+      page,
+      limit,
+      pages: Math.ceil(total / limit),
+    };
   }
 
-  cancel(id: string, actor: AuthUser, reason?: string): Promise<Order> {
-    return this.change(id, actor, { status: OrderStatus.CANCELLED, reason });
+  cancel(
+    id: string,
+    actor: AuthUser,
+    reason?: string,
+    expectedVersion?: number,
+  ): Promise<OrderResponseDto> {
+    return this.change(id, actor, { status: OrderStatus.CANCELLED, reason, expectedVersion });
   }
 
   /**
    * Applies a change as one compare-and-set statement: the row is locked, the allowed source
    * states are part of the WHERE clause, and a change that lost a race updates nothing.
    */
-  async change(id: string, actor: AuthUser, change: OrderChange): Promise<Order> {
+  async change(id: string, actor: AuthUser, change: OrderChange): Promise<OrderResponseDto> {
     const { status, payment_status, tracking_number, carrier, internal_notes } = change;
     if (
       [status, payment_status, tracking_number, carrier, internal_notes].every(
@@ -228,7 +310,7 @@ export class OrdersService {
     ) {
       throw new DomainError('VALIDATION_FAILED', 'Nothing to change: send at least one field.');
     }
-    return this.dataSource.transaction(async (manager) => {
+    return this.dataSource.transaction(async (manager): Promise<OrderResponseDto> => {
       const params: unknown[] = [id];
       const param = (value: unknown) => `$${params.push(value)}`;
       const sets: string[] = ['version = o.version + 1', 'updated_at = now()'];
@@ -271,27 +353,89 @@ export class OrdersService {
       for (const field of ['tracking_number', 'carrier', 'internal_notes'] as const) {
         if (change[field] !== undefined) sets.push(`${field} = ${param(change[field])}`);
       }
+      if (change.expectedVersion !== undefined) {
+        conditions.push(`o.version = ${param(change.expectedVersion)}`);
+      }
 
       const sql = `
-        WITH prev AS (SELECT id, status, payment_status FROM orders WHERE id = $1${owner} FOR UPDATE)
+        WITH prev AS (
+          SELECT id, status, payment_status, tracking_number, carrier, internal_notes
+          FROM orders WHERE id = $1${owner} FOR UPDATE)
         UPDATE orders o SET ${sets.join(', ')}
         FROM prev WHERE o.id = prev.id${conditions.map((c) => ` AND ${c}`).join('')}
-        RETURNING prev.status AS previous_status`;
+        RETURNING to_jsonb(prev) AS before, to_jsonb(o) AS after`;
       const [rows] = (await manager.query(sql, params)) as [
-        { previous_status: OrderStatus }[],
+        { before: Snapshot; after: Snapshot }[],
         number,
       ];
       if (rows.length === 0) {
         const current = await this.findBy({ id }, actor, manager);
         throw rejectedChange(current, change, actor);
       }
-      return this.findBy({ id }, actor, manager);
+      const events = eventsFor(id, rows[0].before, rows[0].after, actor, change.reason);
+      if (events.length > 0) await manager.insert(OrderEvent, manager.create(OrderEvent, events));
+      return presentOrder(await this.findBy({ id }, actor, manager), actor);
     });
   }
 }
 
+type Snapshot = Pick<
+  Order,
+  'status' | 'payment_status' | 'tracking_number' | 'carrier' | 'internal_notes'
+>;
+
+/** One event per kind of change between two snapshots of the same order. */
+function eventsFor(
+  orderId: string,
+  before: Snapshot,
+  after: Snapshot,
+  actor: AuthUser,
+  reason?: string,
+): Partial<OrderEvent>[] {
+  const base = {
+    order_id: orderId,
+    actor_id: actor.userId,
+    actor_role: actor.role,
+    from_status: before.status,
+    to_status: after.status,
+    from_payment_status: before.payment_status,
+    to_payment_status: after.payment_status,
+    reason: null,
+    details: null,
+  };
+  const events: Partial<OrderEvent>[] = [];
+  if (before.status !== after.status) {
+    events.push({ ...base, type: OrderEventType.STATUS_CHANGED, reason: reason ?? null });
+  }
+  if (before.payment_status !== after.payment_status) {
+    events.push({ ...base, type: OrderEventType.PAYMENT_STATUS_CHANGED });
+  }
+  if (before.tracking_number !== after.tracking_number || before.carrier !== after.carrier) {
+    events.push({
+      ...base,
+      type: OrderEventType.TRACKING_UPDATED,
+      details: { tracking_number: after.tracking_number, carrier: after.carrier },
+    });
+  }
+  if (before.internal_notes !== after.internal_notes) {
+    events.push({
+      ...base,
+      type: OrderEventType.NOTE_ADDED,
+      details: { internal_notes: after.internal_notes },
+    });
+  }
+  return events;
+}
+
 /** Explains why a compare-and-set matched nothing, from the order as it is now. */
 function rejectedChange(current: Order, change: OrderChange, actor: AuthUser): DomainError {
+  if (change.expectedVersion !== undefined && current.version !== change.expectedVersion) {
+    return new DomainError(
+      'PRECONDITION_FAILED',
+      `The order is at version ${current.version}, not ${change.expectedVersion}; read it again.`,
+      { extensions: { current_version: current.version, current_status: current.status } },
+    );
+  }
   const allowed = allowedTransitions(current.status, current.payment_status, actor.role);
   const statusOk =
     !change.status ||

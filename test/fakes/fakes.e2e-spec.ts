@@ -287,10 +287,10 @@ describe('FakeProductService', () => {
 
   it('down() also cuts requests in flight', async () => {
     fake.mode = 'hang';
-    const pending = fetch(`${fake.url}/api/products/${LAPTOP._id}`);
+    const pending = expect(fetch(`${fake.url}/api/products/${LAPTOP._id}`)).rejects.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 50));
     await fake.down();
-    await expect(pending).rejects.toThrow();
+    await pending;
     await fake.up();
   });
 });

@@ -46,6 +46,15 @@ export const ERROR_CATALOG = {
     title: 'Payment status change not allowed',
   },
 
+  IDEMPOTENCY_KEY_REUSED: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    title: 'Idempotency-Key reused with another request',
+  },
+  IDEMPOTENCY_KEY_IN_USE: {
+    status: HttpStatus.CONFLICT,
+    title: 'A request with this Idempotency-Key is in progress',
+  },
+
   // Neighbours
   PRODUCT_SERVICE_BAD_RESPONSE: {
     status: HttpStatus.BAD_GATEWAY,

@@ -4,6 +4,10 @@ import type { ProductAttributes } from '../order-item.entity';
 import { centsToAmount } from '../../common/money';
 import type { AuthUser } from '../../auth/auth-user';
 import { allowedTransitions } from '../order-status';
+import type { OrderEvent, OrderEventType } from '../order-event.entity';
+
+/** Marks a body that repeats a stored response (the Idempotent-Replayed header says so). */
+export const REPLAYED = Symbol('replayed');
 
 export class OrderItemResponseDto {
   id: string;
@@ -88,4 +92,35 @@ export function presentOrder(order: Order, viewer: AuthUser): OrderResponseDto {
     })),
     allowed_transitions: allowedTransitions(order.status, order.payment_status, viewer.role),
   };
+}
+
+export function markReplayed<T extends object>(body: T): T {
+  return Object.assign(body, { [REPLAYED]: true });
+}
+
+export class OrderEventResponseDto {
+  id: number;
+  type: OrderEventType;
+  from_status: OrderStatus | null;
+  to_status: OrderStatus | null;
+  from_payment_status: PaymentStatus | null;
+  to_payment_status: PaymentStatus | null;
+  details: Record<string, string | null> | null;
+  actor_id: string;
+  actor_role: string;
+  reason: string | null;
+  created_at: Date;
+}
+
+export class OrderHistoryResponseDto {
+  order_id: string;
+  order_number: string;
+  status: OrderStatus;
+  /** Oldest first. */
+  events: OrderEventResponseDto[];
+}
+
+export function presentEvent(event: OrderEvent): OrderEventResponseDto {
+  const { order_id: _orderId, order: _order, ...fields } = event;
+  return { ...fields, id: Number(event.id) };
 }

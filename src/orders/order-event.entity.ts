@@ -1,0 +1,66 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import { OrderStatus, PaymentStatus } from './order-status';
+import type { Order } from './order.entity';
+
+export enum OrderEventType {
+  CREATED = 'created',
+  STATUS_CHANGED = 'status_changed',
+  PAYMENT_STATUS_CHANGED = 'payment_status_changed',
+  TRACKING_UPDATED = 'tracking_updated',
+  NOTE_ADDED = 'note_added',
+}
+
+/** One row per change of an order, written in the transaction that makes the change. */
+@Entity('order_events')
+@Index('idx_order_events_order', ['order_id', 'id'])
+export class OrderEvent {
+  /** Monotonic, so events of one order sort in the order they were written. */
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id: string;
+
+  @Column({ type: 'uuid' })
+  order_id: string;
+
+  @ManyToOne('Order', { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'order_id', foreignKeyConstraintName: 'fk_order_events_order' })
+  order?: Order;
+
+  @Column({ type: 'enum', enum: OrderEventType, enumName: 'order_event_type' })
+  type: OrderEventType;
+
+  @Column({ type: 'enum', enum: OrderStatus, enumName: 'order_status', nullable: true })
+  from_status: OrderStatus | null;
+
+  @Column({ type: 'enum', enum: OrderStatus, enumName: 'order_status', nullable: true })
+  to_status: OrderStatus | null;
+
+  @Column({ type: 'enum', enum: PaymentStatus, enumName: 'payment_status', nullable: true })
+  from_payment_status: PaymentStatus | null;
+
+  @Column({ type: 'enum', enum: PaymentStatus, enumName: 'payment_status', nullable: true })
+  to_payment_status: PaymentStatus | null;
+
+  /** What else changed: tracking number and carrier, or the internal note. */
+  @Column({ type: 'jsonb', nullable: true })
+  details: Record<string, string | null> | null;
+
+  @Column({ type: 'varchar', length: 64 })
+  actor_id: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  actor_role: string;
+
+  @Column({ type: 'text', nullable: true })
+  reason: string | null;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  created_at: Date;
+}

@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigValidationError } from '../src/config/environment';
+import { createTestApp } from './utils/app';
+import { exitWithin, serviceEnv, startService } from './utils/service';
+
+// The pure validation rules are unit-tested in src/config/environment.spec.ts; this file checks
+// what an operator sees when the real process is started with a bad setting.
+
+const STACK_FRAME = /^\s+at .+(\(|:\d+:\d+)/m;
+
+describe('a bad setting stops the service at start-up', () => {
+  let cwd: string;
+
+  beforeAll(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'order-config-'));
+  });
+
+  afterAll(() => {
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['PORT', { PORT: 'abc' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['SECRET_KEY', { NODE_ENV: 'production' }],
+    ['ALGORITHM', { ALGORITHM: 'none' }],
+  ])('%s: exits non-zero within seconds, naming it, without a stack trace', async (name, env) => {
+    const started = Date.now();
+    const service = startService(serviceEnv(env), cwd);
+
+    const code = await exitWithin(service, 10_000);
+
+    expect(code).not.toBe(0);
+    expect(typeof code).toBe('number');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(service.stderr()).toMatch(new RegExp(`\\b${name}\\b`));
+    expect(service.stderr()).not.toMatch(STACK_FRAME);
+    expect(service.stdout()).not.toMatch(STACK_FRAME);
+    // It failed on the setting, not later: nothing was started.
+    expect(service.stdout()).not.toMatch(/listening on port|embedded PostgreSQL/);
+  });
+
+  it('names every bad variable in one message', async () => {
+    const service = startService(serviceEnv({ PORT: 'abc', DATABASE_URL: 'mysql://x' }), cwd);
+
+    expect(await exitWithin(service, 10_000)).not.toBe(0);
+    expect(service.stderr()).toMatch(/\bPORT\b/);
+    expect(service.stderr()).toMatch(/\bDATABASE_URL\b/);
+  });
+});
+
+describe('each application instance validates its own environment', () => {
+  it('createTestApp with PORT=abc fails with a ConfigValidationError naming PORT', async () => {
+    const attempt = createTestApp({ PORT: 'abc' });
+
+    await expect(attempt).rejects.toBeInstanceOf(ConfigValidationError);
+    await expect(attempt).rejects.toThrow(/\bPORT\b/);
+  });
+});
