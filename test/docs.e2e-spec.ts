@@ -45,9 +45,7 @@ describe('API documentation and banner', () => {
 
     expect(res.status).toBe(200);
     const paths = Object.keys((res.body as OpenApiDocument).paths);
-    expect(paths).toEqual(
-      expect.arrayContaining(['/health', '/health/live', '/health/ready']),
-    );
+    expect(paths).toEqual(expect.arrayContaining(['/health', '/health/live', '/health/ready']));
   });
 
   it('documents the order endpoints', async () => {

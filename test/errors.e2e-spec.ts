@@ -121,9 +121,7 @@ describe('errors answer RFC 9457 problem+json', () => {
     const res = await t.http
       .post(ORDERS)
       .set(customer.auth)
-      .send(
-        orderBody({ items: [{ product_id: objectId(), quantity: 1, price: 0.01 }] }),
-      );
+      .send(orderBody({ items: [{ product_id: objectId(), quantity: 1, price: 0.01 }] }));
 
     const body = expectProblem(res, 400, 'VALIDATION_FAILED');
     const fields = (body.errors as { field: string }[]).map((e) => e.field);

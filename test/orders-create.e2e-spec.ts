@@ -305,6 +305,17 @@ describe('POST /api/orders', () => {
       expect(await itemRows(t, order.id)).toHaveLength(2);
     });
 
+    it('treats an upper-case hex id as the same product, merging it', async () => {
+      const body = validOrderBody([
+        { product_id: PRODUCTS.tshirt.toUpperCase(), quantity: 1 },
+        { product_id: PRODUCTS.tshirt, quantity: 2 },
+      ]);
+      const order = await expectCreated(await post(body), [
+        { product_id: PRODUCTS.tshirt, quantity: 3 },
+      ]);
+      expect(order.items[0].product_id).toBe(product(PRODUCTS.tshirt)._id);
+    });
+
     it('checks stock against the merged quantity', async () => {
       const before = await countRows(t);
       const res = await post(

@@ -6,4 +6,6 @@ export interface AuthUser {
   userId: string;
   email: string;
   role: Role;
+  /** The caller's bearer token, forwarded to the User and Inventory Services on their behalf. */
+  token: string;
 }

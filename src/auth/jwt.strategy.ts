@@ -1,5 +1,6 @@
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { AuthUser, ROLES, Role } from './auth-user';
@@ -10,6 +11,8 @@ interface PlatformClaims {
   role?: unknown;
   exp?: unknown;
 }
+
+const bearer = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 /**
  * Accepts exactly the User Service's tokens: HMAC-signed with the shared secret, from the
@@ -23,10 +26,11 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
       secretOrKey: config.SECRET_KEY,
       algorithms: config.ALGORITHM,
       ignoreExpiration: false,
+      passReqToCallback: true,
     });
   }
 
-  validate(claims: PlatformClaims): AuthUser {
+  validate(req: Request, claims: PlatformClaims): AuthUser {
     const { userId, email, exp } = claims;
     // jsonwebtoken accepts a token without `exp`; a platform token always has one.
     if (typeof exp !== 'number') throw new UnauthorizedException();
@@ -40,6 +44,6 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
       throw new UnauthorizedException();
     }
-    return { userId, email, role: role as Role };
+    return { userId, email, role: role as Role, token: bearer(req) ?? '' };
   }
 }

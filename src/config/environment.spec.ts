@@ -1,4 +1,12 @@
-import { ConfigValidationError, DEFAULT_SECRET_KEY, validateEnvironment } from './environment';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'dotenv';
+import {
+  ConfigValidationError,
+  DEFAULT_SECRET_KEY,
+  Environment,
+  validateEnvironment,
+} from './environment';
 
 /** The error validateEnvironment throws for `raw`, or a failure if it accepts it. */
 function rejection(raw: Record<string, string | undefined>): ConfigValidationError {
@@ -117,4 +125,26 @@ describe('validateEnvironment', () => {
       expect(validateEnvironment({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
     },
   );
+});
+
+describe('the documented settings', () => {
+  const root = join(__dirname, '..', '..');
+  const known = Object.keys(new Environment()).sort();
+
+  it('.env.example lists every variable, and its active lines are the defaults', () => {
+    const text = readFileSync(join(root, '.env.example'), 'utf8');
+    const listed = [...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+
+    expect([...new Set(listed)].sort()).toEqual(known);
+    const active = parse(text);
+    expect(validateEnvironment(active)).toEqual(validateEnvironment({}));
+  });
+
+  it('README.md describes every variable in its table', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const text = /^## Configuration\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? '';
+    const documented = [...text.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|/gm)].map((m) => m[1]);
+
+    expect([...new Set(documented)].sort()).toEqual(known);
+  });
 });

@@ -89,7 +89,21 @@ export class Environment {
   @Transform(toNumber) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 10000;
   @Transform(toNumber) @IsInt() @Min(100) HEALTH_DB_TIMEOUT_MS = 1500;
 
+  // The Product Service: per call, for all of one order's look-ups, retries, breaker, concurrency.
   @Transform(toNumber) @IsInt() @Min(50) PRODUCT_SERVICE_TIMEOUT_MS = 2000;
+  @Transform(toNumber) @IsInt() @Min(50) PRODUCT_SERVICE_DEADLINE_MS = 5000;
+  @Transform(toNumber) @IsInt() @Min(0) @Max(5) PRODUCT_SERVICE_RETRIES = 2;
+  @Transform(toNumber) @IsInt() @Min(1) PRODUCT_SERVICE_RETRY_BASE_MS = 100;
+  @Transform(toNumber) @IsInt() @Min(1) PRODUCT_SERVICE_MAX_CONCURRENT = 32;
+  @Transform(toNumber) @IsInt() @Min(1) @Max(100) PRODUCT_SERVICE_BREAKER_ERROR_PERCENT = 50;
+  @Transform(toNumber) @IsInt() @Min(1) PRODUCT_SERVICE_BREAKER_VOLUME = 10;
+  @Transform(toNumber) @IsInt() @Min(100) PRODUCT_SERVICE_BREAKER_RESET_MS = 10000;
+
+  @Transform(toNumber) @IsInt() @Min(50) USER_SERVICE_TIMEOUT_MS = 800;
+  @Transform(toNumber) @IsInt() @Min(0) USER_NAME_CACHE_TTL_MS = 60000;
+
+  @Transform(toNumber) @IsInt() @Min(50) INVENTORY_SERVICE_TIMEOUT_MS = 3000;
+  @Transform(toNumber) @IsInt() @Min(1) @Max(1440) RESERVATION_MINUTES = 15;
 
   @Transform(toNumber) @IsInt() @Min(24) IDEMPOTENCY_TTL_HOURS = 24;
 

@@ -62,6 +62,10 @@ export class OrderItem {
   @Column({ type: 'jsonb' })
   product_attributes: ProductAttributes;
 
+  /** The Inventory Service's hold on this line's stock, when an Inventory Service is configured. */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  reservation_id: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   created_at: Date;
 }

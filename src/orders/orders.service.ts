@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager, In, QueryFailedError } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user';
 import { DomainError } from '../common/errors/domain-error';
@@ -8,6 +9,8 @@ import { appConfig, type AppConfig } from '../config/app.config';
 import { CatalogProduct } from '../product-client/catalog-product';
 import { ProductClient } from '../product-client/product-client.service';
 import { IdempotencyService, requestHash } from '../idempotency/idempotency.service';
+import { InventoryClient } from '../inventory-client/inventory-client.service';
+import { UserClient } from '../user-client/user-client.service';
 import { CreateOrderDto, MAX_QUANTITY } from './dto/create-order.dto';
 import {
   markReplayed,
@@ -27,7 +30,7 @@ import {
 } from './order-status';
 import { OrderItem } from './order-item.entity';
 import { Order } from './order.entity';
-import { priceOrder, PricingRules } from './pricing';
+import { PricedOrder, priceOrder, PricingRules } from './pricing';
 
 export interface OrderChange {
   status?: OrderStatus;
@@ -75,6 +78,8 @@ export class OrdersService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly products: ProductClient,
     private readonly idempotency: IdempotencyService,
+    private readonly users: UserClient,
+    private readonly inventory: InventoryClient,
     @Inject(appConfig.KEY) config: AppConfig,
   ) {
     this.rules = {
@@ -112,9 +117,14 @@ export class OrdersService {
     beforeCommit?: (manager: EntityManager, order: Order) => Promise<void>,
   ): Promise<Order> {
     const lines = mergeLines(dto.items);
-    const catalog = await this.products.getProducts([...lines.keys()]);
+    const [catalog, customerName] = await Promise.all([
+      this.products.getProducts([...lines.keys()]),
+      this.users.customerName(user),
+    ]);
+    // With an Inventory Service, stock is whatever it lets us reserve; else the catalog's count.
+    const checkStock = !this.inventory.enabled;
     const chosen = [...lines].map(([id, quantity]) => ({
-      product: checkAvailable(id, quantity, catalog.get(id) ?? null),
+      product: checkAvailable(id, quantity, catalog.get(id) ?? null, checkStock),
       quantity,
     }));
     const priced = priceOrder(
@@ -125,10 +135,48 @@ export class OrdersService {
       throw new DomainError('ORDER_TOO_LARGE', 'The order total exceeds 9,999,999,999.99.');
     }
 
+    // The id is chosen here so that reservations can name the order before it is written.
+    const orderId = randomUUID();
+    const reservations = this.inventory.enabled
+      ? await this.inventory.reserveAll(
+          chosen.map(({ product, quantity }) => ({ productId: product.id, quantity })),
+          orderId,
+          user.token,
+        )
+      : new Map<string, string>();
+    try {
+      return await this.writeOrder(
+        user,
+        dto,
+        orderId,
+        customerName,
+        chosen,
+        priced,
+        reservations,
+        beforeCommit,
+      );
+    } catch (error) {
+      // Released now rather than left to expire, so the stock is sellable again at once.
+      await this.inventory.cancelAll([...reservations.values()], user.token);
+      throw error;
+    }
+  }
+
+  private async writeOrder(
+    user: AuthUser,
+    dto: CreateOrderDto,
+    orderId: string,
+    customerName: string,
+    chosen: { product: CatalogProduct; quantity: number }[],
+    priced: PricedOrder,
+    reservations: Map<string, string>,
+    beforeCommit?: (manager: EntityManager, order: Order) => Promise<void>,
+  ): Promise<Order> {
     const order: Partial<Order> = {
+      id: orderId,
       user_id: user.userId,
       customer_email: user.email,
-      customer_name: nameFromEmail(user.email),
+      customer_name: customerName,
       status: OrderStatus.PENDING,
       payment_status: PaymentStatus.PENDING,
       subtotal: priced.subtotal,
@@ -162,6 +210,7 @@ export class OrdersService {
       quantity,
       subtotal: priced.lines[position].subtotal,
       product_attributes: { brand: product.brand, category: product.category },
+      reservation_id: reservations.get(product.id) ?? null,
     }));
 
     for (let attempt = 1; ; attempt++) {
@@ -302,6 +351,18 @@ export class OrdersService {
    * states are part of the WHERE clause, and a change that lost a race updates nothing.
    */
   async change(id: string, actor: AuthUser, change: OrderChange): Promise<OrderResponseDto> {
+    const result = await this.applyChange(id, actor, change);
+    if (result.cancelledReservations.length > 0) {
+      await this.inventory.cancelAll(result.cancelledReservations, actor.token);
+    }
+    return result.order;
+  }
+
+  private async applyChange(
+    id: string,
+    actor: AuthUser,
+    change: OrderChange,
+  ): Promise<{ order: OrderResponseDto; cancelledReservations: string[] }> {
     const { status, payment_status, tracking_number, carrier, internal_notes } = change;
     if (
       [status, payment_status, tracking_number, carrier, internal_notes].every(
@@ -310,7 +371,7 @@ export class OrdersService {
     ) {
       throw new DomainError('VALIDATION_FAILED', 'Nothing to change: send at least one field.');
     }
-    return this.dataSource.transaction(async (manager): Promise<OrderResponseDto> => {
+    return this.dataSource.transaction(async (manager) => {
       const params: unknown[] = [id];
       const param = (value: unknown) => `$${params.push(value)}`;
       const sets: string[] = ['version = o.version + 1', 'updated_at = now()'];
@@ -372,9 +433,25 @@ export class OrdersService {
         const current = await this.findBy({ id }, actor, manager);
         throw rejectedChange(current, change, actor);
       }
-      const events = eventsFor(id, rows[0].before, rows[0].after, actor, change.reason);
+      const { before, after } = rows[0];
+      const events = eventsFor(id, before, after, actor, change.reason);
       if (events.length > 0) await manager.insert(OrderEvent, manager.create(OrderEvent, events));
-      return presentOrder(await this.findBy({ id }, actor, manager), actor);
+      const order = await this.findBy({ id }, actor, manager);
+      const held = order.items.flatMap((item) =>
+        item.reservation_id ? [item.reservation_id] : [],
+      );
+      const entered = before.status !== after.status ? after.status : undefined;
+      // Confirmation sells the held stock; if a hold expired, the rollback leaves the order pending.
+      if (entered === OrderStatus.CONFIRMED && held.length > 0) {
+        await this.inventory.confirmAll(held, actor.token);
+      }
+      return {
+        order: presentOrder(order, actor),
+        // Released after commit: a cancelled order stays cancelled even if the release fails.
+        // Only holds can be released; once confirmed, the Inventory Service offers no way back.
+        cancelledReservations:
+          entered === OrderStatus.CANCELLED && before.status === OrderStatus.PENDING ? held : [],
+      };
     });
   }
 }
@@ -485,6 +562,7 @@ function checkAvailable(
   id: string,
   quantity: number,
   product: CatalogProduct | null,
+  checkStock: boolean,
 ): CatalogProduct {
   if (!product) {
     throw new DomainError('PRODUCT_NOT_FOUND', `Product ${id} does not exist.`, {
@@ -500,7 +578,7 @@ function checkAvailable(
       },
     );
   }
-  if (product.stock < quantity) {
+  if (checkStock && product.stock < quantity) {
     throw new DomainError(
       'INSUFFICIENT_STOCK',
       `Only ${product.stock} of product ${id} (${product.name}) in stock; ${quantity} requested.`,
@@ -508,9 +586,4 @@ function checkAvailable(
     );
   }
   return product;
-}
-
-/** The old service's customer name: the local part of the e-mail address. */
-export function nameFromEmail(email: string): string {
-  return email.split('@')[0].slice(0, 200);
 }

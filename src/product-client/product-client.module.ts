@@ -18,8 +18,15 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
         baseURL: config.PRODUCT_SERVICE_URL,
         timeout: config.PRODUCT_SERVICE_TIMEOUT_MS,
         // One keep-alive pool for every look-up instead of a connection per product.
-        httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
-        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+        // maxSockets caps concurrent calls: further look-ups queue instead of piling on.
+        httpAgent: new HttpAgent({
+          keepAlive: true,
+          maxSockets: config.PRODUCT_SERVICE_MAX_CONCURRENT,
+        }),
+        httpsAgent: new HttpsAgent({
+          keepAlive: true,
+          maxSockets: config.PRODUCT_SERVICE_MAX_CONCURRENT,
+        }),
         maxRedirects: 0,
         maxContentLength: MAX_RESPONSE_BYTES,
         validateStatus: () => true,
@@ -32,7 +39,7 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
       provide: ProductSource,
       inject: [appConfig.KEY, HttpService],
       useFactory: (config: AppConfig, http: HttpService) => {
-        if (config.PRODUCT_SERVICE_URL) return new HttpProductSource(http);
+        if (config.PRODUCT_SERVICE_URL) return new HttpProductSource(http, config);
         new Logger('ProductClient').log(
           `PRODUCT_SERVICE_URL is not set: serving the built-in demo catalog of ${DEMO_PRODUCTS.length} products.`,
         );
@@ -41,6 +48,6 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
     },
     ProductClient,
   ],
-  exports: [ProductClient],
+  exports: [ProductClient, ProductSource],
 })
 export class ProductClientModule {}

@@ -1,51 +1,137 @@
+import { Logger } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
-import { isAxiosError } from 'axios';
+import { AxiosResponse, isAxiosError } from 'axios';
+import CircuitBreaker from 'opossum';
 import { firstValueFrom } from 'rxjs';
 import { DomainError } from '../common/errors/domain-error';
+import type { AppConfig } from '../config/app.config';
+import { backoffMs, RETRYABLE_STATUSES, retryAfterMs, waitWithin } from './resilience';
 
 /** Where product documents come from: the Product Service, or the built-in demo catalog. */
 export abstract class ProductSource {
-  /** The raw document, or null when the product does not exist. */
-  abstract fetch(id: string): Promise<unknown>;
+  /** The raw document, or null when the product does not exist. `deadline` is epoch ms. */
+  abstract fetch(id: string, deadline: number): Promise<unknown>;
 }
 
-export function productServiceUnavailable(detail: string): DomainError {
-  return new DomainError('PRODUCT_SERVICE_UNAVAILABLE', detail);
+function unavailable(detail: string, retryAfterSeconds?: number): DomainError {
+  return new DomainError('PRODUCT_SERVICE_UNAVAILABLE', detail, {
+    headers: retryAfterSeconds ? { 'Retry-After': String(retryAfterSeconds) } : undefined,
+  });
 }
 
+function badResponse(id: string, detail: string): DomainError {
+  return new DomainError(
+    'PRODUCT_SERVICE_BAD_RESPONSE',
+    `The Product Service's answer for product ${id} ${detail}.`,
+    { extensions: { product_id: id } },
+  );
+}
+
+/** One attempt's outcome: an answer to use, or a failure that may be worth another try. */
+type Attempt =
+  { kind: 'done'; value: unknown } | { kind: 'retry'; error: DomainError; retryAfter?: number };
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/**
+ * The Product Service over HTTP: per-call timeout, an overall deadline per order, retries with
+ * backoff for transient failures only, and a circuit breaker that fails fast while it is down.
+ */
 export class HttpProductSource extends ProductSource {
-  constructor(private readonly http: HttpService) {
+  private readonly logger = new Logger('ProductClient');
+  private readonly breaker: CircuitBreaker<[string, number], unknown>;
+  private openedAt = 0;
+
+  constructor(
+    private readonly http: HttpService,
+    private readonly config: AppConfig,
+  ) {
     super();
+    this.breaker = new CircuitBreaker(
+      (id: string, deadline: number) => this.withRetries(id, deadline),
+      {
+        timeout: false, // the calls carry their own timeouts and deadline
+        errorThresholdPercentage: config.PRODUCT_SERVICE_BREAKER_ERROR_PERCENT,
+        volumeThreshold: config.PRODUCT_SERVICE_BREAKER_VOLUME,
+        resetTimeout: config.PRODUCT_SERVICE_BREAKER_RESET_MS,
+        // Only an unreachable service opens the circuit; a wrong answer about one product does not.
+        errorFilter: (error: unknown) =>
+          !(error instanceof DomainError && error.code === 'PRODUCT_SERVICE_UNAVAILABLE'),
+      },
+    );
+    this.breaker.on('open', () => {
+      this.openedAt = Date.now();
+      this.logger.warn('Product Service circuit opened: failing fast');
+    });
+    this.breaker.on('halfOpen', () =>
+      this.logger.log('Product Service circuit half-open: probing'),
+    );
+    this.breaker.on('close', () => this.logger.log('Product Service circuit closed'));
   }
 
-  async fetch(id: string): Promise<unknown> {
+  get state(): BreakerState {
+    return this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'half-open' : 'closed';
+  }
+
+  async fetch(id: string, deadline: number): Promise<unknown> {
     try {
-      const res = await firstValueFrom(this.http.get<unknown>(`/api/products/${id}`));
-      if (res.status === 404) return null;
-      if (res.status !== 200) {
-        throw productServiceUnavailable(`The Product Service answered ${res.status}.`);
-      }
-      // axios hands back the raw text when a 200 is not JSON (an HTML error page, a cut body).
-      if (typeof res.data !== 'object' || res.data === null) {
-        throw new DomainError(
-          'PRODUCT_SERVICE_BAD_RESPONSE',
-          `The Product Service's answer for product ${id} is not JSON.`,
-          { extensions: { product_id: id } },
-        );
-      }
-      return res.data;
+      return await this.breaker.fire(id, deadline);
     } catch (error) {
       if (error instanceof DomainError) throw error;
-      if (isAxiosError(error) && error.code === 'ERR_BAD_RESPONSE') {
-        throw new DomainError(
-          'PRODUCT_SERVICE_BAD_RESPONSE',
-          `The Product Service's answer for product ${id} could not be read.`,
-          { extensions: { product_id: id } },
+      if ((error as { code?: string }).code === 'EOPENBREAKER') {
+        const wait = this.openedAt + this.config.PRODUCT_SERVICE_BREAKER_RESET_MS - Date.now();
+        throw unavailable(
+          'The Product Service is failing; orders are refused until it recovers.',
+          Math.max(1, Math.ceil(wait / 1000)),
         );
       }
-      const reason = isAxiosError(error) && error.code ? ` (${error.code})` : '';
-      throw productServiceUnavailable(`The Product Service could not be reached${reason}.`);
+      throw error;
     }
+  }
+
+  private async withRetries(id: string, deadline: number): Promise<unknown> {
+    const { PRODUCT_SERVICE_RETRIES: retries, PRODUCT_SERVICE_RETRY_BASE_MS: base } = this.config;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.attempt(id, deadline);
+      if (outcome.kind === 'done') return outcome.value;
+      const wait = outcome.retryAfter ?? backoffMs(attempt, base);
+      if (attempt >= retries || !(await waitWithin(wait, deadline))) throw outcome.error;
+    }
+  }
+
+  private async attempt(id: string, deadline: number): Promise<Attempt> {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      return { kind: 'retry', error: unavailable('The Product Service did not answer in time.') };
+    }
+    let res: AxiosResponse<unknown>;
+    try {
+      res = await firstValueFrom(
+        this.http.get<unknown>(`/api/products/${id}`, {
+          timeout: Math.min(this.config.PRODUCT_SERVICE_TIMEOUT_MS, remaining),
+        }),
+      );
+    } catch (error) {
+      if (isAxiosError(error) && error.code === 'ERR_BAD_RESPONSE') {
+        // Raised by axios for an answer over maxContentLength.
+        throw badResponse(id, 'is too large');
+      }
+      const code = isAxiosError(error) && error.code ? ` (${error.code})` : '';
+      return {
+        kind: 'retry',
+        error: unavailable(`The Product Service could not be reached${code}.`),
+      };
+    }
+    if (res.status === 404) return { kind: 'done', value: null };
+    if (RETRYABLE_STATUSES.has(res.status) || res.status >= 500) {
+      const error = unavailable(`The Product Service answered ${res.status}.`);
+      if (!RETRYABLE_STATUSES.has(res.status)) throw error;
+      return { kind: 'retry', error, retryAfter: retryAfterMs(res.headers['retry-after']) };
+    }
+    if (res.status !== 200) throw badResponse(id, `was an unexpected ${res.status}`);
+    // axios hands back the raw text when a 200 is not JSON (an HTML error page, a cut body).
+    if (typeof res.data !== 'object' || res.data === null) throw badResponse(id, 'is not JSON');
+    return { kind: 'done', value: res.data };
   }
 }
 

@@ -64,6 +64,18 @@ export const ERROR_CATALOG = {
     status: HttpStatus.SERVICE_UNAVAILABLE,
     title: 'The Product Service is unavailable',
   },
+  INVENTORY_SERVICE_BAD_RESPONSE: {
+    status: HttpStatus.BAD_GATEWAY,
+    title: 'The Inventory Service answered something unusable',
+  },
+  INVENTORY_SERVICE_UNAVAILABLE: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    title: 'The Inventory Service is unavailable',
+  },
+  RESERVATION_EXPIRED: {
+    status: HttpStatus.CONFLICT,
+    title: 'The stock reservation has expired',
+  },
 } as const satisfies Record<string, { status: HttpStatus; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

@@ -20,6 +20,8 @@ export class OrderItemResponseDto {
   quantity: number;
   subtotal: number;
   product_attributes: ProductAttributes;
+  /** The Inventory Service's reservation for this line, when there is one. */
+  reservation_id: string | null;
   created_at: Date;
 }
 
@@ -88,6 +90,7 @@ export function presentOrder(order: Order, viewer: AuthUser): OrderResponseDto {
       quantity: item.quantity,
       subtotal: centsToAmount(item.subtotal),
       product_attributes: item.product_attributes,
+      reservation_id: item.reservation_id,
       created_at: item.created_at,
     })),
     allowed_transitions: allowedTransitions(order.status, order.payment_status, viewer.role),

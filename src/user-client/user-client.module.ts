@@ -1,0 +1,25 @@
+import { Agent } from 'node:http';
+import { Module } from '@nestjs/common';
+import { HttpModule } from '@nestjs/axios';
+import { appConfig, type AppConfig } from '../config/app.config';
+import { UserClient } from './user-client.service';
+
+@Module({
+  imports: [
+    HttpModule.registerAsync({
+      inject: [appConfig.KEY],
+      useFactory: (config: AppConfig) => ({
+        baseURL: config.USER_SERVICE_URL,
+        timeout: config.USER_SERVICE_TIMEOUT_MS,
+        httpAgent: new Agent({ keepAlive: true }),
+        maxRedirects: 0,
+        maxContentLength: 256 * 1024,
+        validateStatus: () => true,
+        headers: { Accept: 'application/json' },
+      }),
+    }),
+  ],
+  providers: [UserClient],
+  exports: [UserClient],
+})
+export class UserClientModule {}
