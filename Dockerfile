@@ -4,8 +4,9 @@
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# No install scripts: the only ones are telemetry (@scarf/scarf), a file watcher for
-# `start:dev` and the embedded PostgreSQL binaries, none of which the build needs.
+# No install scripts: the only ones are telemetry (@scarf/scarf), a version warning
+# (protobufjs), a file watcher's native build (jest) and the embedded PostgreSQL binaries' set-up,
+# none of which the build or the service needs.
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json tsconfig.migrations.json nest-cli.json ./
 COPY src ./src

@@ -1,5 +1,6 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import type { NextFunction, Request, Response } from 'express';
 import { DomainError } from './common/errors/domain-error';
 import {
@@ -8,8 +9,15 @@ import {
   toProblem,
 } from './common/errors/problem-details.filter';
 import { appConfig, type AppConfig } from './config/app.config';
+import { assignRequestId, bindRequestContext } from './logging/request-context';
+import { MetricsService } from './metrics/metrics.service';
 
 export const BODY_LIMIT = '100kb';
+
+function trustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
 
 /**
  * What must be set on the application object itself rather than declared in AppModule. main.ts
@@ -17,6 +25,16 @@ export const BODY_LIMIT = '100kb';
  */
 export function configureApp(app: NestExpressApplication): void {
   const config = app.get<AppConfig>(appConfig.KEY);
+  app.use(assignRequestId);
+  app.use(helmet());
+  app.set('trust proxy', trustProxy(config.TRUST_PROXY));
+  if (config.CORS_ORIGINS.length > 0) {
+    app.enableCors({
+      origin: config.CORS_ORIGINS,
+      exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After'],
+    });
+  }
+  app.use(app.get(MetricsService).httpMiddleware);
   app.disable('x-powered-by');
   // Orders carry their own strong ETag (the version); Express' body-hash ETag would compete.
   app.set('etag', false);
@@ -46,6 +64,7 @@ export function configureApp(app: NestExpressApplication): void {
       .type(PROBLEM_CONTENT_TYPE)
       .send(JSON.stringify(toProblem(error, req.path)));
   });
+  app.use(bindRequestContext);
 
   const document = SwaggerModule.createDocument(
     app,

@@ -1,6 +1,9 @@
-import { Logger } from '@nestjs/common';
+// Tracing first: it patches http, express and pg, which must not be loaded before it.
+import { tracing } from './tracing/tracing';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { ConfigValidationError, validateEnvironment } from './config/environment';
@@ -11,11 +14,12 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     bodyParser: false,
     abortOnError: false,
-    logger: env.DEBUG ? ['error', 'warn', 'log', 'debug', 'verbose'] : ['error', 'warn', 'log'],
+    bufferLogs: true,
   });
+  app.useLogger(app.get(Logger));
   configureApp(app);
   await app.listen(env.PORT);
-  const logger = new Logger('Bootstrap');
+  const logger = new NestLogger('Bootstrap');
   logger.log(`${env.APP_NAME} ${env.APP_VERSION} listening on port ${env.PORT} (docs at /docs)`);
 
   let stopping = false;
@@ -30,13 +34,16 @@ async function bootstrap(): Promise<void> {
       process.exit(1);
     }, env.SHUTDOWN_TIMEOUT_MS);
     force.unref();
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('Shutdown failed', error instanceof Error ? error.stack : String(error));
-        process.exit(1);
-      },
-    );
+    app
+      .close()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error('Shutdown failed', error instanceof Error ? error.stack : String(error));
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
@@ -46,7 +53,7 @@ bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigValidationError) {
     console.error(error.message);
   } else {
-    new Logger('Bootstrap').error(
+    new NestLogger('Bootstrap').error(
       'Start-up failed',
       error instanceof Error ? (error.stack ?? error.message) : String(error),
     );

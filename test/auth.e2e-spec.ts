@@ -90,7 +90,7 @@ describe('authentication and roles', () => {
   });
 
   afterAll(async () => {
-    await t.close();
+    await t?.close();
   });
 
   const matrix = REJECTED.flatMap((c) => [LIST, ADMIN_LIST].map((path) => ({ ...c, path })));

@@ -20,7 +20,7 @@ describe('API documentation and banner', () => {
   });
 
   afterAll(async () => {
-    await t.close();
+    await t?.close();
   });
 
   it('GET /docs-json is an OpenAPI 3 document with bearer security', async () => {

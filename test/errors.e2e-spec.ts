@@ -27,7 +27,7 @@ describe('errors answer RFC 9457 problem+json', () => {
   });
 
   afterAll(async () => {
-    await t.close();
+    await t?.close();
   });
 
   it('400 MALFORMED_JSON for a body that is not JSON, without echoing the parser', async () => {

@@ -78,7 +78,7 @@ describe('health probes', () => {
 
   afterAll(async () => {
     await proxy.close();
-    await t.close();
+    await t?.close();
   });
 
   describe('with the database up', () => {
@@ -174,7 +174,7 @@ describe('readiness during shutdown', () => {
   });
 
   afterAll(async () => {
-    await t.close();
+    await t?.close();
   });
 
   it('turns 503 as soon as shutdown begins, while liveness stays 200', async () => {

@@ -322,10 +322,10 @@ describe('orders: who may do what', () => {
         expect(o.allowed_transitions).toEqual(['cancelled']);
         expect(o.items.length).toBe(2);
       }
-      const [{ n }] = (await t.db.query(
+      const [{ n }] = await t.db.query<{ n: number }[]>(
         'SELECT count(*)::int AS n FROM orders WHERE user_id = $1',
         [me.userId],
-      )) as { n: number }[];
+      );
       expect(body.total).toBe(n);
     });
 
@@ -412,9 +412,7 @@ describe('orders: who may do what', () => {
       const res = await list(admin, '?limit=100', `${ORDERS}/all`);
       expectStatus(res, 200);
       const body = res.body as OrderListJson;
-      const [{ n }] = (await t.db.query('SELECT count(*)::int AS n FROM orders')) as {
-        n: number;
-      }[];
+      const [{ n }] = await t.db.query<{ n: number }[]>('SELECT count(*)::int AS n FROM orders');
       expect(body).toMatchObject({ total: n, page: 1, limit: 100, pages: Math.ceil(n / 100) });
       expect(body.orders.length).toBe(Math.min(n, 100));
       // Newest first: the two just made lead, Bob's (later) before Alice's.
@@ -429,9 +427,9 @@ describe('orders: who may do what', () => {
 
       const confirmed = await list(admin, '?status=confirmed&limit=100', `${ORDERS}/all`);
       expectStatus(confirmed, 200);
-      const [{ c }] = (await t.db.query(
+      const [{ c }] = await t.db.query<{ c: number }[]>(
         "SELECT count(*)::int AS c FROM orders WHERE status = 'confirmed'",
-      )) as { c: number }[];
+      );
       expect(confirmed.body.total).toBe(c);
       const confirmedOrders = (confirmed.body as OrderListJson).orders;
       expect(confirmedOrders.map((o) => o.id)).toContain(fromBob.id);

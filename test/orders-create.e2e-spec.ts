@@ -71,6 +71,8 @@ describe('POST /api/orders', () => {
       quantity,
       subtotal: amount(unit * quantity),
       product_attributes: { brand: p.brand ?? null, category: p.category ?? null },
+      // No Inventory Service is configured here, so no line holds a reservation.
+      reservation_id: null,
       created_at: expect.stringMatching(ISO_DATE),
     };
   }
@@ -184,6 +186,7 @@ describe('POST /api/orders', () => {
           brand: products[i].brand ?? null,
           category: products[i].category ?? null,
         },
+        reservation_id: null,
         created_at: expect.any(Date),
       })),
     );
@@ -457,14 +460,14 @@ describe('POST /api/orders', () => {
       }
       expect(new Set(numbers).size).toBe(30);
 
-      const rows = (await t.db.query(
+      const rows = await t.db.query<{ order_number: string }[]>(
         'SELECT order_number FROM orders WHERE user_id = $1 ORDER BY created_at',
         [user.userId],
-      )) as { order_number: string }[];
+      );
       expect(rows.map((r) => r.order_number).sort()).toEqual([...numbers].sort());
-      const [dupes] = (await t.db.query(
+      const [dupes] = await t.db.query<{ n: number }[]>(
         'SELECT count(*)::int - count(DISTINCT order_number)::int AS n FROM orders',
-      )) as { n: number }[];
+      );
       expect(dupes.n).toBe(0);
     });
   });
@@ -635,7 +638,7 @@ describe('POST /api/orders', () => {
       ['product_sku', 'X'],
     ])('rejects items[].%s', async (field, value) => {
       const problem = await expectInvalid(
-        validOrderBody([{ product_id: PRODUCTS.novel, quantity: 1, [field]: value } as ItemInput]),
+        validOrderBody([{ product_id: PRODUCTS.novel, quantity: 1, [field]: value }]),
       );
       expect(fieldsNamed(problem).join(' ')).toContain(field);
     });

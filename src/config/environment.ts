@@ -86,6 +86,45 @@ export class Environment {
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string;
 
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  /** Serve /metrics on this port instead of the API's, so it is not exposed with the API. */
+  @Transform(emptyToUndefined)
+  @Transform(toNumber)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  METRICS_PORT?: number;
+
+  /** Comma-separated origins allowed by CORS; none by default. */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean)
+      : value,
+  )
+  @IsUrl({ require_tld: false, require_protocol: true }, { each: true })
+  CORS_ORIGINS: string[] = [];
+
+  /** Express' `trust proxy`: false, true, a hop count, or addresses/subnets. */
+  @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F.:/, ]+|loopback|linklocal|uniquelocal)$/, {
+    message: 'TRUST_PROXY must be true, false, a hop count, or addresses/subnets',
+  })
+  TRUST_PROXY = 'false';
+
+  // Rate limits, per window of RATE_LIMIT_WINDOW_MS.
+  @Transform(toNumber) @IsInt() @Min(1000) RATE_LIMIT_WINDOW_MS = 60000;
+  @Transform(toNumber) @IsInt() @Min(1) RATE_LIMIT_PER_USER = 300;
+  @Transform(toNumber) @IsInt() @Min(1) RATE_LIMIT_PER_IP = 120;
+  @Transform(toNumber) @IsInt() @Min(1) RATE_LIMIT_ORDER_CREATION = 30;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsUrl(httpUrl) OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  @IsString() @IsNotEmpty() OTEL_SERVICE_NAME = 'order-service';
+
   @Transform(toNumber) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 10000;
   @Transform(toNumber) @IsInt() @Min(100) HEALTH_DB_TIMEOUT_MS = 1500;
 

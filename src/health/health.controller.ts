@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { Public } from '../auth/decorators';
 import { DomainError } from '../common/errors/domain-error';
@@ -7,6 +8,8 @@ import { appConfig, type AppConfig } from '../config/app.config';
 import { HealthService } from './health.service';
 
 @ApiTags('health')
+// Probes and scrapes must never be turned away by a rate limit.
+@SkipThrottle()
 @Public()
 @Controller('health')
 export class HealthController {

@@ -126,13 +126,13 @@ export class IdempotencyService {
   async purgeExpired(): Promise<number> {
     let total = 0;
     for (;;) {
-      const [, deleted] = (await this.dataSource.query(
+      const [, deleted]: [unknown, number] = await this.dataSource.query(
         `DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
            SELECT ctid FROM idempotency_keys
            WHERE created_at < now() - make_interval(hours => $1)
            LIMIT $2 FOR UPDATE SKIP LOCKED))`,
         [this.ttlHours, PURGE_BATCH],
-      )) as [unknown, number];
+      );
       total += deleted;
       if (deleted < PURGE_BATCH) break;
     }

@@ -1,7 +1,9 @@
 import { Agent } from 'node:http';
-import { Module } from '@nestjs/common';
-import { HttpModule } from '@nestjs/axios';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { HttpModule, HttpService } from '@nestjs/axios';
+import { instrumentHttp } from '../common/instrument-http';
 import { appConfig, type AppConfig } from '../config/app.config';
+import { MetricsService } from '../metrics/metrics.service';
 import { InventoryClient } from './inventory-client.service';
 
 @Module({
@@ -22,4 +24,13 @@ import { InventoryClient } from './inventory-client.service';
   providers: [InventoryClient],
   exports: [InventoryClient],
 })
-export class InventoryClientModule {}
+export class InventoryClientModule implements OnModuleInit {
+  constructor(
+    private readonly http: HttpService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onModuleInit(): void {
+    instrumentHttp(this.http, 'inventory', this.metrics);
+  }
+}

@@ -28,6 +28,7 @@ import { CancelOrderDto, UpdateOrderDto, UpdateStatusDto } from './dto/update-or
 import { OrderHeadersInterceptor } from './order-headers.interceptor';
 import { OrderNumberPipe } from './order-number.pipe';
 import { OrdersService } from './orders.service';
+import { OrderCreationLimit } from '../throttling/rate-limit.guard';
 
 const uuid = new ParseUUIDPipe({
   exceptionFactory: () =>
@@ -51,6 +52,7 @@ export class OrdersController {
 
   /** Creates an order for the caller from products and quantities; the server prices it. */
   @Post()
+  @OrderCreationLimit()
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,

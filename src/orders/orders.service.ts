@@ -11,6 +11,7 @@ import { ProductClient } from '../product-client/product-client.service';
 import { IdempotencyService, requestHash } from '../idempotency/idempotency.service';
 import { InventoryClient } from '../inventory-client/inventory-client.service';
 import { UserClient } from '../user-client/user-client.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { CreateOrderDto, MAX_QUANTITY } from './dto/create-order.dto';
 import {
   markReplayed,
@@ -80,6 +81,7 @@ export class OrdersService {
     private readonly idempotency: IdempotencyService,
     private readonly users: UserClient,
     private readonly inventory: InventoryClient,
+    private readonly metrics: MetricsService,
     @Inject(appConfig.KEY) config: AppConfig,
   ) {
     this.rules = {
@@ -94,7 +96,11 @@ export class OrdersService {
    * first response again and creates nothing.
    */
   async create(user: AuthUser, dto: CreateOrderDto, key?: string): Promise<OrderResponseDto> {
-    if (key === undefined) return presentOrder(await this.placeOrder(user, dto), user);
+    if (key === undefined) {
+      const order = presentOrder(await this.placeOrder(user, dto), user);
+      this.metrics.orderCreated();
+      return order;
+    }
 
     const claim = await this.idempotency.claim(user.userId, key, requestHash(dto));
     if (claim.kind === 'replay') return markReplayed(claim.body as OrderResponseDto);
@@ -104,6 +110,7 @@ export class OrdersService {
         response = presentOrder(order, user);
         await this.idempotency.complete(manager, user.userId, key, 201, response);
       });
+      this.metrics.orderCreated();
       return response!;
     } catch (error) {
       await this.idempotency.release(user.userId, key);
@@ -352,6 +359,7 @@ export class OrdersService {
    */
   async change(id: string, actor: AuthUser, change: OrderChange): Promise<OrderResponseDto> {
     const result = await this.applyChange(id, actor, change);
+    if (result.transition) this.metrics.statusChanged(...result.transition);
     if (result.cancelledReservations.length > 0) {
       await this.inventory.cancelAll(result.cancelledReservations, actor.token);
     }
@@ -362,7 +370,11 @@ export class OrdersService {
     id: string,
     actor: AuthUser,
     change: OrderChange,
-  ): Promise<{ order: OrderResponseDto; cancelledReservations: string[] }> {
+  ): Promise<{
+    order: OrderResponseDto;
+    cancelledReservations: string[];
+    transition?: [OrderStatus, OrderStatus];
+  }> {
     const { status, payment_status, tracking_number, carrier, internal_notes } = change;
     if (
       [status, payment_status, tracking_number, carrier, internal_notes].every(
@@ -425,10 +437,10 @@ export class OrdersService {
         UPDATE orders o SET ${sets.join(', ')}
         FROM prev WHERE o.id = prev.id${conditions.map((c) => ` AND ${c}`).join('')}
         RETURNING to_jsonb(prev) AS before, to_jsonb(o) AS after`;
-      const [rows] = (await manager.query(sql, params)) as [
-        { before: Snapshot; after: Snapshot }[],
-        number,
-      ];
+      const [rows]: [{ before: Snapshot; after: Snapshot }[], number] = await manager.query(
+        sql,
+        params,
+      );
       if (rows.length === 0) {
         const current = await this.findBy({ id }, actor, manager);
         throw rejectedChange(current, change, actor);
@@ -447,6 +459,7 @@ export class OrdersService {
       }
       return {
         order: presentOrder(order, actor),
+        transition: entered ? [before.status, entered] : undefined,
         // Released after commit: a cancelled order stays cancelled even if the release fails.
         // Only holds can be released; once confirmed, the Inventory Service offers no way back.
         cancelledReservations:

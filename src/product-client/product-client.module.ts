@@ -2,7 +2,9 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Logger, Module } from '@nestjs/common';
 import { HttpModule, HttpService } from '@nestjs/axios';
+import { instrumentHttp } from '../common/instrument-http';
 import { appConfig, type AppConfig } from '../config/app.config';
+import { MetricsService } from '../metrics/metrics.service';
 import { DEMO_PRODUCTS } from './demo-catalog';
 import { ProductClient } from './product-client.service';
 import { DemoProductSource, HttpProductSource, ProductSource } from './product-source';
@@ -37,9 +39,12 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
   providers: [
     {
       provide: ProductSource,
-      inject: [appConfig.KEY, HttpService],
-      useFactory: (config: AppConfig, http: HttpService) => {
-        if (config.PRODUCT_SERVICE_URL) return new HttpProductSource(http, config);
+      inject: [appConfig.KEY, HttpService, MetricsService],
+      useFactory: (config: AppConfig, http: HttpService, metrics: MetricsService) => {
+        if (config.PRODUCT_SERVICE_URL) {
+          instrumentHttp(http, 'product', metrics);
+          return new HttpProductSource(http, config, metrics);
+        }
         new Logger('ProductClient').log(
           `PRODUCT_SERVICE_URL is not set: serving the built-in demo catalog of ${DEMO_PRODUCTS.length} products.`,
         );

@@ -5,6 +5,7 @@ import CircuitBreaker from 'opossum';
 import { firstValueFrom } from 'rxjs';
 import { DomainError } from '../common/errors/domain-error';
 import type { AppConfig } from '../config/app.config';
+import type { MetricsService } from '../metrics/metrics.service';
 import { backoffMs, RETRYABLE_STATUSES, retryAfterMs, waitWithin } from './resilience';
 
 /** Where product documents come from: the Product Service, or the built-in demo catalog. */
@@ -45,6 +46,7 @@ export class HttpProductSource extends ProductSource {
   constructor(
     private readonly http: HttpService,
     private readonly config: AppConfig,
+    metrics: MetricsService,
   ) {
     super();
     this.breaker = new CircuitBreaker(
@@ -59,14 +61,20 @@ export class HttpProductSource extends ProductSource {
           !(error instanceof DomainError && error.code === 'PRODUCT_SERVICE_UNAVAILABLE'),
       },
     );
+    metrics.circuitState('closed');
     this.breaker.on('open', () => {
       this.openedAt = Date.now();
+      metrics.circuitState('open');
       this.logger.warn('Product Service circuit opened: failing fast');
     });
-    this.breaker.on('halfOpen', () =>
-      this.logger.log('Product Service circuit half-open: probing'),
-    );
-    this.breaker.on('close', () => this.logger.log('Product Service circuit closed'));
+    this.breaker.on('halfOpen', () => {
+      metrics.circuitState('half-open');
+      this.logger.log('Product Service circuit half-open: probing');
+    });
+    this.breaker.on('close', () => {
+      metrics.circuitState('closed');
+      this.logger.log('Product Service circuit closed');
+    });
   }
 
   get state(): BreakerState {

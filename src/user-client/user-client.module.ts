@@ -1,7 +1,9 @@
 import { Agent } from 'node:http';
-import { Module } from '@nestjs/common';
-import { HttpModule } from '@nestjs/axios';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { HttpModule, HttpService } from '@nestjs/axios';
+import { instrumentHttp } from '../common/instrument-http';
 import { appConfig, type AppConfig } from '../config/app.config';
+import { MetricsService } from '../metrics/metrics.service';
 import { UserClient } from './user-client.service';
 
 @Module({
@@ -22,4 +24,13 @@ import { UserClient } from './user-client.service';
   providers: [UserClient],
   exports: [UserClient],
 })
-export class UserClientModule {}
+export class UserClientModule implements OnModuleInit {
+  constructor(
+    private readonly http: HttpService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onModuleInit(): void {
+    instrumentHttp(this.http, 'user', this.metrics);
+  }
+}

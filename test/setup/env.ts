@@ -3,6 +3,7 @@ process.env.NODE_ENV = 'test';
 process.env.SECRET_KEY = 'e2e-test-secret-that-is-long-enough';
 process.env.ALGORITHM = 'HS256';
 process.env.MIGRATIONS_RUN = 'false';
+process.env.LOG_LEVEL = process.env.TEST_LOGS ? 'debug' : 'silent';
 for (const key of [
   'DATABASE_URL',
   'USER_SERVICE_URL',

@@ -210,6 +210,7 @@ export interface OrderItemJson {
   quantity: number;
   subtotal: number;
   product_attributes: { brand: string | null; category: string | null };
+  reservation_id: string | null;
   created_at: string;
 }
 
@@ -295,14 +296,14 @@ export function putOrder(t: TestApp, user: TestUser, id: string, body: Record<st
 /**
  * Moves an order from pending to `target` through the API as `admin`, one allowed step at a time.
  * `via: 'cancelled'` reaches refunded through cancelled, completing the payment first as the
- * lifecycle requires; `payment` sets the payment status before the status steps.
+ * lifecycle requires; `payment` sets the payment status (from pending) before the status steps.
  */
 export async function driveTo(
   t: TestApp,
   admin: TestUser,
   id: string,
   target: Status,
-  options: { via?: 'cancelled'; payment?: 'completed' | 'failed' } = {},
+  options: { via?: 'cancelled'; payment?: PaymentStatus } = {},
 ): Promise<OrderJson> {
   const steps: Status[] =
     target === 'refunded' && options.via === 'cancelled'
@@ -311,10 +312,18 @@ export async function driveTo(
   const payment =
     options.payment ?? (steps.includes('cancelled') && target === 'refunded' ? 'completed' : null);
   let order: OrderJson | undefined;
-  if (payment) {
-    const res = await putOrder(t, admin, id, { payment_status: payment });
+  // Payment steps from pending: completed and failed are one step, refunded goes via completed.
+  const paymentSteps: PaymentStatus[] =
+    payment === 'refunded'
+      ? ['completed', 'refunded']
+      : payment && payment !== 'pending'
+        ? [payment]
+        : [];
+  for (const step of paymentSteps) {
+    const res = await putOrder(t, admin, id, { payment_status: step });
     expectStatus(res, 200);
     order = res.body as OrderJson;
+    expect(order.payment_status).toBe(step);
   }
   for (const step of steps) {
     const res = await patchStatus(t, admin, id, step);
@@ -380,20 +389,21 @@ export interface OrderItemRow {
   quantity: number;
   subtotal: string;
   product_attributes: { brand: string | null; category: string | null };
+  reservation_id: string | null;
   created_at: Date;
 }
 
 export async function countRows(t: TestApp): Promise<{ orders: number; items: number }> {
-  const [row] = (await t.db.query(
+  const [row] = await t.db.query<{ orders: number; items: number }[]>(
     `SELECT (SELECT count(*) FROM orders)::int AS orders,
             (SELECT count(*) FROM order_items)::int AS items`,
-  )) as { orders: number; items: number }[];
+  );
   return row;
 }
 
 /** The order's row, or undefined when there is none. */
 export async function orderRow(t: TestApp, id: string): Promise<OrderRow | undefined> {
-  const rows = (await t.db.query(
+  const rows = await t.db.query<OrderRow[]>(
     `SELECT o.*, json_build_object(
               'created_at', o.created_at::text, 'updated_at', o.updated_at::text,
               'confirmed_at', o.confirmed_at::text, 'shipped_at', o.shipped_at::text,
@@ -401,7 +411,7 @@ export async function orderRow(t: TestApp, id: string): Promise<OrderRow | undef
             ) AS exact
        FROM orders o WHERE o.id = $1`,
     [id],
-  )) as OrderRow[];
+  );
   return rows[0];
 }
 
@@ -413,9 +423,10 @@ export async function mustOrderRow(t: TestApp, id: string): Promise<OrderRow> {
 }
 
 export async function itemRows(t: TestApp, orderId: string): Promise<OrderItemRow[]> {
-  return (await t.db.query('SELECT * FROM order_items WHERE order_id = $1 ORDER BY position', [
-    orderId,
-  ])) as OrderItemRow[];
+  return await t.db.query<OrderItemRow[]>(
+    'SELECT * FROM order_items WHERE order_id = $1 ORDER BY position',
+    [orderId],
+  );
 }
 
 /** The columns a rejected change must leave alone. */

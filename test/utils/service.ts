@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Environment } from '../../src/config/environment';
 
 /** The built service, as production runs it (`npm test` builds it first: see "pretest"). */
 export const SERVICE_MAIN = resolve(__dirname, '..', '..', 'dist', 'main.js');
@@ -14,17 +15,18 @@ export function assertServiceBuilt(): void {
 }
 
 /**
- * The environment a developer's shell would give the service, minus what the test harness
- * set for itself (the e2e database, NODE_ENV=test and its secret).
+ * The environment for a spawned service: this process's (PATH, HOME...) minus the test harness's
+ * own variables (TEST_*, JEST_*) and minus every setting of the service (DATABASE_URL, the e2e
+ * SECRET_KEY, LOG_LEVEL=silent...), so the child starts from the documented defaults plus `extra`.
  */
 export function serviceEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const settings = new Set(Object.keys(new Environment()));
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key === 'DATABASE_URL' || key.startsWith('TEST_') || key.startsWith('JEST_')) continue;
-    if (['SECRET_KEY', 'ALGORITHM', 'MIGRATIONS_RUN', 'PORT'].includes(key)) continue;
+    if (settings.has(key) || key.startsWith('TEST_') || key.startsWith('JEST_')) continue;
     env[key] = value;
   }
-  return { ...env, NODE_ENV: 'development', NO_COLOR: '1', ...extra };
+  return { ...env, NODE_ENV: 'development', LOG_LEVEL: 'info', NO_COLOR: '1', ...extra };
 }
 
 export interface RunningService {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   ArgumentsHost,
   BadRequestException,
@@ -273,5 +275,23 @@ describe('ProblemDetailsFilter', () => {
 
     expect(response.status).not.toHaveBeenCalled();
     expect(response.send).not.toHaveBeenCalled();
+  });
+});
+
+describe('the documented error codes', () => {
+  it('README.md lists every code of the catalogue, with its status', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const section = /^## Errors\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1] ?? '';
+    const documented = Object.fromEntries(
+      [...section.matchAll(/^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|\s*(\d{3})\s*\|/gm)].map((m) => [
+        m[1],
+        Number(m[2]),
+      ]),
+    );
+
+    const catalogue = Object.fromEntries(
+      Object.entries(ERROR_CATALOG).map(([code, { status }]) => [code, status as number]),
+    );
+    expect(documented).toEqual(catalogue);
   });
 });

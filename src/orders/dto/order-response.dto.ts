@@ -124,6 +124,17 @@ export class OrderHistoryResponseDto {
 }
 
 export function presentEvent(event: OrderEvent): OrderEventResponseDto {
-  const { order_id: _orderId, order: _order, ...fields } = event;
-  return { ...fields, id: Number(event.id) };
+  return {
+    id: Number(event.id),
+    type: event.type,
+    from_status: event.from_status,
+    to_status: event.to_status,
+    from_payment_status: event.from_payment_status,
+    to_payment_status: event.to_payment_status,
+    details: event.details,
+    actor_id: event.actor_id,
+    actor_role: event.actor_role,
+    reason: event.reason,
+    created_at: event.created_at,
+  };
 }

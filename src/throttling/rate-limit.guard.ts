@@ -1,0 +1,41 @@
+import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { ThrottlerException, ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
+import type { Request, Response } from 'express';
+import type { AuthUser } from '../auth/auth-user';
+
+export const ORDER_CREATION_LIMIT = 'rate-limit:order-creation';
+
+/** Marks the handler that also counts against the tighter order-creation limit. */
+export const OrderCreationLimit = () => SetMetadata(ORDER_CREATION_LIMIT, true);
+
+/**
+ * Limits per user when a token identified one, per client IP otherwise. Runs after the auth
+ * guard, so `req.user` is known. Keys span every route: the limit is the caller's, not a route's.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  protected override getTracker(req: Record<string, unknown>): Promise<string> {
+    const user = (req as unknown as Request & { user?: AuthUser }).user;
+    return Promise.resolve(user ? `user:${user.userId}` : `ip:${(req as unknown as Request).ip}`);
+  }
+
+  protected override generateKey(
+    _context: ExecutionContext,
+    tracker: string,
+    name: string,
+  ): string {
+    return `order-service:rate:${name}:${tracker}`;
+  }
+
+  protected override throwThrottlingException(
+    context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    // One Retry-After whichever limit was hit (the library suffixes it with the limit's name).
+    context
+      .switchToHttp()
+      .getResponse<Response>()
+      .setHeader('Retry-After', String(detail.timeToBlockExpire));
+    throw new ThrottlerException('Too many requests; retry after the time in Retry-After.');
+  }
+}

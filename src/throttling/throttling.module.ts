@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { appConfig, type AppConfig } from '../config/app.config';
+import { IS_PUBLIC } from '../auth/decorators';
+import { FailOpenRedisStorage } from './fail-open-storage';
+import { ORDER_CREATION_LIMIT, RateLimitGuard } from './rate-limit.guard';
+
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [appConfig.KEY],
+      useFactory: (config: AppConfig) => ({
+        // In Redis when configured, so that the limit holds across replicas.
+        storage: config.REDIS_URL ? new FailOpenRedisStorage(config.REDIS_URL) : undefined,
+        throttlers: [
+          {
+            name: 'default',
+            ttl: config.RATE_LIMIT_WINDOW_MS,
+            limit: (context) =>
+              Reflect.getMetadata(IS_PUBLIC, context.getHandler()) ||
+              Reflect.getMetadata(IS_PUBLIC, context.getClass())
+                ? config.RATE_LIMIT_PER_IP
+                : config.RATE_LIMIT_PER_USER,
+          },
+          {
+            name: 'create',
+            ttl: config.RATE_LIMIT_WINDOW_MS,
+            limit: config.RATE_LIMIT_ORDER_CREATION,
+            skipIf: (context) => !Reflect.getMetadata(ORDER_CREATION_LIMIT, context.getHandler()),
+          },
+        ],
+      }),
+    }),
+  ],
+  providers: [RateLimitGuard],
+  exports: [RateLimitGuard],
+})
+export class ThrottlingModule {}
