@@ -5,7 +5,9 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { configureApp } from './app.setup';
+import { ShutdownState } from './health/shutdown-state';
 import { ConfigValidationError, validateEnvironment } from './config/environment';
 
 async function bootstrap(): Promise<void> {
@@ -28,14 +30,14 @@ async function bootstrap(): Promise<void> {
     stopping = true;
     logger.log(`${signal} received: finishing in-flight requests`);
     const force = setTimeout(() => {
-      logger.error(
-        `Shutdown took longer than SHUTDOWN_TIMEOUT_MS=${env.SHUTDOWN_TIMEOUT_MS}; exiting`,
-      );
+      logger.error('Shutdown took longer than SHUTDOWN_TIMEOUT_MS; exiting');
       process.exit(1);
-    }, env.SHUTDOWN_TIMEOUT_MS);
+    }, env.SHUTDOWN_DRAIN_MS + env.SHUTDOWN_TIMEOUT_MS);
     force.unref();
-    app
-      .close()
+    // Readiness fails first, so that load balancers stop sending before the server closes.
+    app.get(ShutdownState).shuttingDown = true;
+    sleep(env.SHUTDOWN_DRAIN_MS)
+      .then(() => app.close())
       .then(() => tracing?.shutdown())
       .then(
         () => process.exit(0),

@@ -335,7 +335,7 @@ describe('safe under races: compare-and-set transitions, ETag and If-Match', () 
 
       await expectPreconditionFailed(order.id, () => patch(admin, order.id, 'processing', etag(1)));
       // The ETag of one answer is the If-Match of the next change.
-      const next = await patch(admin, order.id, 'processing', ok.headers.etag as string);
+      const next = await patch(admin, order.id, 'processing', String(ok.headers.etag));
       expectStatus(next, 200);
       expect(next.headers.etag).toBe(etag(3));
       expect(await mustOrderRow(t, order.id)).toMatchObject({ status: 'processing', version: 3 });

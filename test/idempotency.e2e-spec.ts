@@ -120,6 +120,11 @@ describe('Idempotency-Key on POST /api/orders', () => {
     const third = await post(customer, reordered, key);
     expectReplay(third, first);
 
+    // A replay needs nothing from the neighbours: it works while the Product Service is down.
+    await fake.down();
+    expectReplay(await post(customer, body(p, 2), key), first);
+    await fake.up();
+
     // Exactly one order, with its one item and its one creation event.
     expect(await countRows(t)).toEqual({ orders: before.orders + 1, items: before.items + 1 });
     expect(await ordersOf(t, customer.userId)).toEqual([
@@ -250,10 +255,10 @@ describe('Idempotency-Key on POST /api/orders', () => {
     expectReplay(await post(bob, body(p), key), b);
     expect((await ordersOf(t, alice.userId)).map((o) => o.id)).toEqual([aliceOrder.id]);
     expect((await ordersOf(t, bob.userId)).map((o) => o.id)).toEqual([bobOrder.id]);
-    const rows = (await t.db.query(
+    const rows = await t.db.query<{ user_id: string }[]>(
       'SELECT user_id FROM idempotency_keys WHERE key = $1 ORDER BY user_id',
       [key],
-    )) as { user_id: string }[];
+    );
     expect(rows.map((r) => r.user_id)).toEqual([alice.userId, bob.userId, carol.userId].sort());
   });
 
@@ -338,9 +343,9 @@ describe('Idempotency-Key on POST /api/orders', () => {
     await backdateKey(t, customer.userId, oldKey, 25);
     await backdateKey(t, customer.userId, dayKey, 23);
 
-    const [{ expired }] = (await t.db.query(
+    const [{ expired }] = await t.db.query<{ expired: number }[]>(
       `SELECT count(*)::int AS expired FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`,
-    )) as { expired: number }[];
+    );
     expect(expired).toBeGreaterThanOrEqual(1);
 
     const purged = await t.app.get(IdempotencyService).purgeExpired();
@@ -348,9 +353,9 @@ describe('Idempotency-Key on POST /api/orders', () => {
     expect((await keyRows(t, customer.userId)).map((r) => r.key).sort()).toEqual(
       [dayKey, freshKey].sort(),
     );
-    const [{ left }] = (await t.db.query(
+    const [{ left }] = await t.db.query<{ left: number }[]>(
       `SELECT count(*)::int AS left FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`,
-    )) as { left: number }[];
+    );
     expect(left).toBe(0);
 
     // A 23-hour-old key still replays; a purged one is a new request.

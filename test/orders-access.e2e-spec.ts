@@ -4,10 +4,12 @@ import { FakeProductService } from './fakes/product-service';
 import { createTestApp, TestApp } from './utils/app';
 import {
   createOrder,
+  driveTo,
   customerAllowed,
   adminAllowed,
   expectStatus,
   mustOrderRow,
+  NO_RATE_LIMITS,
   OrderJson,
   OrderListJson,
   ORDERS,
@@ -38,7 +40,7 @@ describe('orders: who may do what', () => {
 
   beforeAll(async () => {
     fake = await FakeProductService.start();
-    t = await createTestApp({ PRODUCT_SERVICE_URL: fake.url });
+    t = await createTestApp({ ...NO_RATE_LIMITS, PRODUCT_SERVICE_URL: fake.url });
     owner = makeUser('customer');
     other = makeUser('customer');
     admin = makeUser('admin');
@@ -162,6 +164,28 @@ describe('orders: who may do what', () => {
         expect(JSON.stringify(withoutInstance(problem))).not.toContain(order.order_number);
       }
     });
+
+    it.each(['confirmed', 'shipped', 'delivered', 'cancelled'] as const)(
+      'another customer hears 404, not 409, when cancelling a %s order',
+      async (status) => {
+        const order = await newOrder();
+        await driveTo(t, admin, order.id, status);
+        const before = snapshot(await mustOrderRow(t, order.id));
+        const res = await t.http
+          .delete(`${ORDERS}/${order.id}/cancel`)
+          .set(other.auth)
+          .send({ reason: 'mine now' });
+        const problem = expectProblem(res, 404, 'NOT_FOUND');
+        const missing = await t.http
+          .delete(`${ORDERS}/${randomUUID()}/cancel`)
+          .set(other.auth)
+          .send({ reason: 'mine now' });
+        expect(withoutInstance(problem)).toEqual(
+          withoutInstance(expectProblem(missing, 404, 'NOT_FOUND')),
+        );
+        expect(snapshot(await mustOrderRow(t, order.id))).toEqual(before);
+      },
+    );
 
     it('a 404 for an order that does not exist, for the admin too', async () => {
       for (const user of [owner, admin]) {

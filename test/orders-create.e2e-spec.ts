@@ -15,6 +15,7 @@ import {
   ItemInput,
   itemRows,
   mustOrderRow,
+  NO_RATE_LIMITS,
   ORDER_NUMBER,
   OrderJson,
   ORDERS,
@@ -38,6 +39,7 @@ describe('POST /api/orders', () => {
   beforeAll(async () => {
     fake = await FakeProductService.start();
     t = await createTestApp({
+      ...NO_RATE_LIMITS,
       PRODUCT_SERVICE_URL: fake.url,
       PRODUCT_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS),
     });

@@ -8,6 +8,7 @@ import {
   driveTo,
   expectStatus,
   mustOrderRow,
+  NO_RATE_LIMITS,
   OrderJson,
   OrderRow,
   ORDERS,
@@ -38,7 +39,7 @@ describe('order lifecycle', () => {
 
   beforeAll(async () => {
     fake = await FakeProductService.start();
-    t = await createTestApp({ PRODUCT_SERVICE_URL: fake.url });
+    t = await createTestApp({ ...NO_RATE_LIMITS, PRODUCT_SERVICE_URL: fake.url });
     customer = makeUser('customer');
     admin = makeUser('admin');
   });

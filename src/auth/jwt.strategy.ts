@@ -40,7 +40,8 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
     if (typeof email !== 'string' || !email.includes('@') || email.length > 254) {
       throw new UnauthorizedException();
     }
-    const role = claims.role ?? 'customer';
+    // Only an absent role means customer; null or anything else is a malformed token.
+    const role = claims.role === undefined ? 'customer' : claims.role;
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
       throw new UnauthorizedException();
     }

@@ -25,15 +25,18 @@ export const IdempotencyKeyHeader = createParamDecorator(
   },
 );
 
+/** A weak tag never matches under If-Match (RFC 9110 §13.1.1: strong comparison). */
+const NEVER_MATCHES = -1;
+
 /**
- * The optional `If-Match` header as the order version it names: `"3"`, `W/"3"` or `3`; `*`
+ * The optional `If-Match` header as the order version it names: `"3"` (or a bare `3`); `*`
  * matches any version.
  */
 export const IfMatchVersion = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): number | undefined => {
     const value = ctx.switchToHttp().getRequest<Request>().headers['if-match'];
     if (value === undefined || value.trim() === '*') return undefined;
-    const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(value);
+    const match = /^\s*(W\/)?(?:"(\d{1,9})"|(\d{1,9}))\s*$/.exec(value);
     if (!match) {
       throw new DomainError(
         'VALIDATION_FAILED',
@@ -43,6 +46,6 @@ export const IfMatchVersion = createParamDecorator(
         },
       );
     }
-    return Number(match[1]);
+    return match[1] ? NEVER_MATCHES : Number(match[2] ?? match[3]);
   },
 );

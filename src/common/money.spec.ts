@@ -1,4 +1,11 @@
-import { applyRateHalfUp, centsColumn, centsToAmount, centsToDecimal, toCents } from './money';
+import {
+  applyRateHalfUp,
+  centsColumn,
+  centsToAmount,
+  centsToDecimal,
+  priceToCents,
+  toCents,
+} from './money';
 
 describe('money', () => {
   it.each([
@@ -22,6 +29,14 @@ describe('money', () => {
       expect(toCents(value)).toBeNull();
     },
   );
+
+  it('reads float noise in a neighbour price as the cent it denotes, not a finer amount', () => {
+    expect(priceToCents(1.0699999999999998)).toBe(107);
+    expect(priceToCents(0.1 + 0.2)).toBe(30);
+    expect(priceToCents(1.15)).toBe(115);
+    expect(priceToCents(1.155)).toBeNull();
+    expect(priceToCents(NaN)).toBeNull();
+  });
 
   it('formats cents as exact decimals and JSON amounts', () => {
     expect(centsToDecimal(10799)).toBe('107.99');

@@ -30,6 +30,18 @@ export function toCents(value: number | string): number | null {
   return sign === '-' ? -cents : cents;
 }
 
+/**
+ * A price from a neighbour's JSON, in cents. A binary float computed somewhere upstream may carry
+ * noise (1.0699999999999998 for 1.07); that is accepted as the cent it denotes. A genuinely
+ * finer amount (1.155) is not a price in cents and yields null.
+ */
+export function priceToCents(price: number): number | null {
+  const exact = toCents(price);
+  if (exact !== null || !Number.isFinite(price)) return exact;
+  const nearest = price.toFixed(2);
+  return Math.abs(Number(nearest) - price) < 1e-9 ? toCents(nearest) : null;
+}
+
 /** Cents to the JSON number of the API (107.99): the nearest double, whose text is exact. */
 export function centsToAmount(cents: number): number {
   return Number(centsToDecimal(cents));

@@ -126,6 +126,8 @@ export class Environment {
   @IsString() @IsNotEmpty() OTEL_SERVICE_NAME = 'order-service';
 
   @Transform(toNumber) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 10000;
+  /** After SIGTERM, how long to keep serving with readiness at 503 before closing the server. */
+  @Transform(toNumber) @IsInt() @Min(0) SHUTDOWN_DRAIN_MS = 0;
   @Transform(toNumber) @IsInt() @Min(100) HEALTH_DB_TIMEOUT_MS = 1500;
 
   // The Product Service: per call, for all of one order's look-ups, retries, breaker, concurrency.
@@ -158,10 +160,18 @@ export class ConfigValidationError extends Error {
   }
 }
 
+/** Values that may carry credentials are never echoed back into a log. */
+const SECRET_LIKE = /(_URL|SECRET|KEY|PASSWORD|TOKEN)$/;
+
+/** One line per bad variable: its first broken rule, and the value when it is safe to show. */
 function describe(error: ValidationError): string[] {
-  const messages = Object.values(error.constraints ?? {});
-  const got = typeof error.value === 'string' ? ` (got "${error.value}")` : '';
-  return messages.map((m) => (m.startsWith(error.property) ? m : `${error.property}: ${m}`) + got);
+  const [message] = Object.values(error.constraints ?? {});
+  if (!message) return [];
+  const got =
+    typeof error.value === 'string' && !SECRET_LIKE.test(error.property)
+      ? ` (got "${error.value}")`
+      : '';
+  return [(message.startsWith(error.property) ? message : `${error.property}: ${message}`) + got];
 }
 
 /** Validates raw environment variables; throws one error that names every bad variable. */

@@ -45,6 +45,13 @@ export class PreparedDatabase implements OnApplicationShutdown {
       poolSize: 2,
     }).initialize();
     try {
+      // An incomplete build leaves dist/ without migrations; starting on an empty schema would
+      // turn every request into a 500, so refuse to start instead.
+      if (dataSource.migrations.length === 0) {
+        throw new Error(
+          'No migrations were found next to the service: rebuild it with `npm run build`.',
+        );
+      }
       const applied = await runMigrationsLocked(dataSource);
       if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`);
     } finally {

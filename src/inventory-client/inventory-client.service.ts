@@ -40,8 +40,8 @@ export class InventoryClient {
         }),
       );
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      throw unavailable(`The Inventory Service could not be reached${code ? ` (${code})` : ''}.`);
+      this.logger.warn(`Inventory Service call ${path} failed: ${(error as Error).message}`);
+      throw unavailable('The Inventory Service could not be reached.');
     }
   }
 

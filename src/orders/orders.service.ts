@@ -195,7 +195,7 @@ export class OrdersService {
       shipping_address: { ...dto.shipping_address },
       billing_address: { ...(dto.billing_address ?? dto.shipping_address) },
       payment_method: dto.payment_method ?? 'credit_card',
-      customer_notes: dto.customer_notes ?? null,
+      customer_notes: dto.customer_notes?.trim() ? dto.customer_notes : null,
       // Explicit nulls so the created order has the same shape as a fetched one.
       payment_intent_id: null,
       tracking_number: null,
@@ -482,23 +482,35 @@ function eventsFor(
   actor: AuthUser,
   reason?: string,
 ): Partial<OrderEvent>[] {
+  // Each event carries the fields of its own kind; the others stay null.
   const base = {
     order_id: orderId,
     actor_id: actor.userId,
     actor_role: actor.role,
-    from_status: before.status,
-    to_status: after.status,
-    from_payment_status: before.payment_status,
-    to_payment_status: after.payment_status,
+    from_status: null,
+    to_status: null,
+    from_payment_status: null,
+    to_payment_status: null,
     reason: null,
     details: null,
   };
   const events: Partial<OrderEvent>[] = [];
   if (before.status !== after.status) {
-    events.push({ ...base, type: OrderEventType.STATUS_CHANGED, reason: reason ?? null });
+    events.push({
+      ...base,
+      type: OrderEventType.STATUS_CHANGED,
+      from_status: before.status,
+      to_status: after.status,
+      reason: reason ?? null,
+    });
   }
   if (before.payment_status !== after.payment_status) {
-    events.push({ ...base, type: OrderEventType.PAYMENT_STATUS_CHANGED });
+    events.push({
+      ...base,
+      type: OrderEventType.PAYMENT_STATUS_CHANGED,
+      from_payment_status: before.payment_status,
+      to_payment_status: after.payment_status,
+    });
   }
   if (before.tracking_number !== after.tracking_number || before.carrier !== after.carrier) {
     events.push({

@@ -1,5 +1,5 @@
 import { DomainError } from '../common/errors/domain-error';
-import { toCents } from '../common/money';
+import { priceToCents } from '../common/money';
 
 /** The platform's product ids are Mongo ObjectIds; nothing else may reach a URL. */
 export const PRODUCT_ID = /^[0-9a-f]{24}$/;
@@ -46,7 +46,7 @@ export function parseProduct(id: string, raw: unknown): CatalogProduct {
   if (typeof doc.price !== 'number' || doc.price < 0) {
     throw badResponse(id, 'price is not a non-negative number');
   }
-  const priceCents = toCents(doc.price);
+  const priceCents = priceToCents(doc.price);
   if (priceCents === null) throw badResponse(id, 'price is not an amount in cents');
   if (typeof doc.stock !== 'number' || !Number.isInteger(doc.stock) || doc.stock < 0) {
     throw badResponse(id, 'stock is not a non-negative integer');

@@ -124,11 +124,9 @@ export class HttpProductSource extends ProductSource {
         // Raised by axios for an answer over maxContentLength.
         throw badResponse(id, 'is too large');
       }
-      const code = isAxiosError(error) && error.code ? ` (${error.code})` : '';
-      return {
-        kind: 'retry',
-        error: unavailable(`The Product Service could not be reached${code}.`),
-      };
+      // The low-level reason goes to the log; the client learns only that the call failed.
+      this.logger.warn(`Product Service call for ${id} failed: ${(error as Error).message}`);
+      return { kind: 'retry', error: unavailable('The Product Service could not be reached.') };
     }
     if (res.status === 404) return { kind: 'done', value: null };
     if (RETRYABLE_STATUSES.has(res.status) || res.status >= 500) {

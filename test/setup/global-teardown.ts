@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { EmbeddedDatabase } from '../../src/database/embedded-postgres';
 import { templateName, withAdminClient } from '../utils/database';
 
@@ -11,5 +12,10 @@ export default async function globalTeardown(): Promise<void> {
     for (const { datname } of rows)
       await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   });
-  await (globalThis as { __embedded?: EmbeddedDatabase }).__embedded?.stop();
+  const { __embedded, __embeddedTempDir } = globalThis as {
+    __embedded?: EmbeddedDatabase;
+    __embeddedTempDir?: string;
+  };
+  await __embedded?.stop();
+  if (__embeddedTempDir) rmSync(__embeddedTempDir, { recursive: true, force: true });
 }

@@ -13,22 +13,19 @@ export interface KeyRow {
   response_status: number | null;
   /** Parsed by the driver. */
   response_body: unknown;
-  /** The column as stored, before any parsing. */
-  response_text: string | null;
   locked_at: Date;
   created_at: Date;
 }
 
 /** The caller's idempotency rows, optionally for one key. */
 export async function keyRows(t: TestApp, userId: string, key?: string): Promise<KeyRow[]> {
-  return (await t.db.query(
-    `SELECT user_id, key, request_hash, response_status, response_body,
-            response_body::text AS response_text, locked_at, created_at
+  return await t.db.query<KeyRow[]>(
+    `SELECT user_id, key, request_hash, response_status, response_body, locked_at, created_at
        FROM idempotency_keys
       WHERE user_id = $1 AND ($2::text IS NULL OR key = $2)
       ORDER BY created_at, key`,
     [userId, key ?? null],
-  )) as KeyRow[];
+  );
 }
 
 /** Moves a key's creation (and claim) time `hours` into the past. */
@@ -38,13 +35,13 @@ export async function backdateKey(
   key: string,
   hours: number,
 ): Promise<void> {
-  const [, updated] = (await t.db.query(
+  const [, updated] = await t.db.query<[unknown, number]>(
     `UPDATE idempotency_keys
         SET created_at = now() - make_interval(hours => $3),
             locked_at = now() - make_interval(hours => $3)
       WHERE user_id = $1 AND key = $2`,
     [userId, key, hours],
-  )) as [unknown, number];
+  );
   expect(updated).toBe(1);
 }
 
@@ -58,13 +55,13 @@ export interface UserOrderRow {
 
 /** Every order of a user with its number of item rows, oldest first. */
 export async function ordersOf(t: TestApp, userId: string): Promise<UserOrderRow[]> {
-  return (await t.db.query(
+  return await t.db.query<UserOrderRow[]>(
     `SELECT o.id, o.order_number, o.status, o.version,
             (SELECT count(*) FROM order_items i WHERE i.order_id = o.id)::int AS items
        FROM orders o WHERE o.user_id = $1
       ORDER BY o.created_at, o.id`,
     [userId],
-  )) as UserOrderRow[];
+  );
 }
 
 export interface EventRow {
@@ -84,16 +81,17 @@ export interface EventRow {
 
 /** The order's events as stored, in the order they were written. */
 export async function eventRows(t: TestApp, orderId: string): Promise<EventRow[]> {
-  return (await t.db.query('SELECT * FROM order_events WHERE order_id = $1 ORDER BY id', [
-    orderId,
-  ])) as EventRow[];
+  return await t.db.query<EventRow[]>(
+    'SELECT * FROM order_events WHERE order_id = $1 ORDER BY id',
+    [orderId],
+  );
 }
 
 export async function countEvents(t: TestApp, orderId?: string): Promise<number> {
-  const [row] = (await t.db.query(
+  const [row] = await t.db.query<{ n: number }[]>(
     `SELECT count(*)::int AS n FROM order_events WHERE $1::uuid IS NULL OR order_id = $1`,
     [orderId ?? null],
-  )) as { n: number }[];
+  );
   return row.n;
 }
 
@@ -105,7 +103,7 @@ export function expectEtagOfBody(res: Response): string {
   const version = (res.body as { version?: unknown }).version;
   expect(typeof version).toBe('number');
   expect(res.headers.etag).toBe(etag(version as number));
-  return res.headers.etag as string;
+  return String(res.headers.etag);
 }
 
 /** Polls until `probe` holds, failing after `timeoutMs`. */

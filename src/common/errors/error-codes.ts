@@ -26,6 +26,7 @@ export const ERROR_CATALOG = {
   INTERNAL: { status: HttpStatus.INTERNAL_SERVER_ERROR, title: 'Internal server error' },
   BAD_GATEWAY: { status: HttpStatus.BAD_GATEWAY, title: 'Bad gateway' },
   SERVICE_UNAVAILABLE: { status: HttpStatus.SERVICE_UNAVAILABLE, title: 'Service unavailable' },
+  GATEWAY_TIMEOUT: { status: HttpStatus.GATEWAY_TIMEOUT, title: 'Gateway timeout' },
   NOT_READY: { status: HttpStatus.SERVICE_UNAVAILABLE, title: 'The service is not ready' },
   PRECONDITION_FAILED: {
     status: HttpStatus.PRECONDITION_FAILED,
@@ -80,10 +81,24 @@ export const ERROR_CATALOG = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
 
-/** The code for a status when nothing more specific is known (framework exceptions). */
+/** The generic code for a status, for exceptions raised by the framework and libraries. */
+const GENERIC_CODES: Partial<Record<number, ErrorCode>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE',
+  429: 'TOO_MANY_REQUESTS',
+  502: 'BAD_GATEWAY',
+  503: 'SERVICE_UNAVAILABLE',
+  504: 'GATEWAY_TIMEOUT',
+};
+
 export function codeForStatus(status: number): ErrorCode {
-  const match = (Object.keys(ERROR_CATALOG) as ErrorCode[]).find(
-    (code) => ERROR_CATALOG[code].status === status && code !== 'VALIDATION_FAILED',
-  );
-  return match ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
+  return GENERIC_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
 }

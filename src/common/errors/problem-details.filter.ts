@@ -75,7 +75,11 @@ export function toDomainError(exception: unknown): DomainError {
   if (parserError?.type === 'entity.too.large') {
     return new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than 100 kB.');
   }
-  if (parserError?.type && (parserError.status ?? parserError.statusCode ?? 500) < 500) {
+  const parserStatus = parserError?.status ?? parserError?.statusCode ?? 500;
+  if (parserError?.type && parserStatus === 415) {
+    return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'The request body encoding is not supported.');
+  }
+  if (parserError?.type && parserStatus < 500) {
     return new DomainError('BAD_REQUEST', 'The request body could not be read.');
   }
   return new DomainError('INTERNAL', 'An unexpected error occurred.');

@@ -72,8 +72,9 @@ export class CreateOrderDto {
   @Type(() => AddressDto)
   billing_address?: AddressDto;
 
+  /** Up to 1000 characters; blank means no notes. */
   @IsOptional()
-  @IsHumanText(1000, { multiline: true })
+  @IsHumanText(1000, { multiline: true, allowBlank: true })
   customer_notes?: string;
 
   /** Defaults to credit_card. */
