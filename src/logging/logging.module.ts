@@ -6,7 +6,7 @@ import { appConfig, type AppConfig } from '../config/app.config';
 import { routeOf } from './request-context';
 
 type LoggedRequest = IncomingMessage & {
-  id?: string;
+  id?: unknown;
   user?: AuthUser;
   originalUrl?: string;
   baseUrl?: string;
@@ -26,7 +26,8 @@ const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
           transport: config.DEBUG
             ? { target: 'pino-pretty', options: { singleLine: true, colorize: true } }
             : undefined,
-          genReqId: (req: LoggedRequest) => req.id ?? 'unknown',
+          // assignRequestId (app.setup.ts) has named the request already.
+          genReqId: (req: LoggedRequest) => (typeof req.id === 'string' ? req.id : 'unknown'),
           autoLogging: {
             ignore: (req: LoggedRequest) => QUIET_PATHS.has(req.url?.split('?')[0] ?? ''),
           },

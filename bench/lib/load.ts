@@ -1,0 +1,54 @@
+import autocannon from 'autocannon';
+
+/** One request of a scenario; `next()` is called for every request sent. */
+export interface RequestSpec {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface LoadResult {
+  requests: number;
+  durationS: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  /** Connection errors and timeouts (no HTTP status at all). */
+  errors: number;
+  statusCodes: Record<string, number>;
+}
+
+/** autocannon as a library: `connections` clients keep one request each in flight. */
+export async function runLoad(
+  url: string,
+  next: () => RequestSpec,
+  connections: number,
+  durationS: number,
+): Promise<LoadResult> {
+  const first = next();
+  const result = await autocannon({
+    url,
+    connections,
+    duration: durationS,
+    timeout: 30,
+    // Every request is built afresh, so each may carry another user's token or body.
+    requests: [{ ...first, setupRequest: (req) => ({ ...req, ...next() }) }],
+  });
+  const statusCodes: Record<string, number> = {};
+  for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) {
+    statusCodes[code] = count ?? 0;
+  }
+  const completed = Object.values(statusCodes).reduce((a, b) => a + b, 0);
+  return {
+    requests: completed,
+    durationS: result.duration,
+    rps: completed / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    statusCodes,
+  };
+}
