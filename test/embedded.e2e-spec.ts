@@ -40,12 +40,17 @@ async function withDatabase<T>(port: number, fn: (client: Client) => Promise<T>)
   }
 }
 
+/** Alive and not a zombie (an exited process its new parent has not reaped yet). */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false; // gone between the two checks
   }
 }
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -14,6 +16,18 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+
+/** The version in package.json (two levels up from both src/config and dist/config). */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
 
 export const DEFAULT_SECRET_KEY = 'dev-secret-change-me';
 const SUPPORTED_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
@@ -48,7 +62,7 @@ export class Environment {
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
   @IsString() @IsNotEmpty() APP_NAME = 'Order Service';
-  @IsString() @IsNotEmpty() APP_VERSION = '1.0.0';
+  @IsString() @IsNotEmpty() APP_VERSION = packageVersion();
 
   @Transform(toBoolean) @IsBoolean() DEBUG = false;
 

@@ -28,17 +28,19 @@ export class PreparedDatabase implements OnApplicationShutdown {
       );
     }
     const prepared = new PreparedDatabase(config.DATABASE_URL ?? embedded!.url, embedded);
-    if (config.MIGRATIONS_RUN) {
-      try {
-        await prepared.migrate(config);
-      } catch (error) {
-        await prepared.onApplicationShutdown();
-        throw error;
-      }
+    try {
+      await prepared.migrate(config);
+    } catch (error) {
+      await prepared.onApplicationShutdown();
+      throw error;
     }
     return prepared;
   }
 
+  /**
+   * Applies pending migrations, or with MIGRATIONS_RUN=false (a separate Job migrates) refuses to
+   * start while any are pending: serving an old schema would answer 500s, a restart waits it out.
+   */
   private async migrate(config: AppConfig): Promise<void> {
     const dataSource = await new DataSource({
       ...buildDataSourceOptions(this.url, config),
@@ -51,6 +53,14 @@ export class PreparedDatabase implements OnApplicationShutdown {
         throw new Error(
           'No migrations were found next to the service: rebuild it with `npm run build`.',
         );
+      }
+      if (!config.MIGRATIONS_RUN) {
+        if (await dataSource.showMigrations()) {
+          throw new Error(
+            'The database has pending migrations and MIGRATIONS_RUN=false: run the migration job first.',
+          );
+        }
+        return;
       }
       const applied = await runMigrationsLocked(dataSource);
       if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`);

@@ -296,7 +296,9 @@ export class OrdersService {
     viewer: AuthUser,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<Order> {
-    const order = await manager.findOne(Order, {
+    // find, not findOne: findOne's LIMIT 1 over a join makes TypeORM first select the ids
+    // (SELECT DISTINCT ... LIMIT 1) and then the rows, two round trips for one unique key.
+    const [order] = await manager.find(Order, {
       where: { ...where, ...(viewer.role === 'admin' ? {} : { user_id: viewer.userId }) },
       relations: { items: true },
       order: { items: { position: 'ASC' } },
@@ -305,7 +307,11 @@ export class OrdersService {
     return order;
   }
 
-  /** Newest first; items for the whole page in one query. */
+  /**
+   * Newest first. The page and its items come in one query, next to the count: the page's ids
+   * are read from the (filter, created_at, id) index alone, then only those orders are fetched,
+   * so a deep page does not read every row it skips.
+   */
   async list(
     viewer: AuthUser,
     filter: { userId?: string; status?: OrderStatus },
@@ -318,23 +324,29 @@ export class OrdersService {
     };
     const repository = this.dataSource.getRepository(Order);
     const [orders, total] = await Promise.all([
-      repository.find({
-        where,
-        order: { created_at: 'DESC', id: 'DESC' },
-        skip: (page - 1) * limit,
-        take: limit,
-      }),
+      repository
+        .createQueryBuilder('o')
+        .innerJoin(
+          (ids) => {
+            ids.select('p.id', 'id').from(Order, 'p');
+            if (filter.userId) ids.andWhere('p.user_id = :userId', { userId: filter.userId });
+            if (filter.status) ids.andWhere('p.status = :status', { status: filter.status });
+            return ids
+              .orderBy('p.created_at', 'DESC')
+              .addOrderBy('p.id', 'DESC')
+              .offset((page - 1) * limit)
+              .limit(limit);
+          },
+          'page',
+          'page.id = o.id',
+        )
+        .leftJoinAndSelect('o.items', 'item')
+        .orderBy('o.created_at', 'DESC')
+        .addOrderBy('o.id', 'DESC')
+        .addOrderBy('item.position', 'ASC')
+        .getMany(),
       repository.count({ where }),
     ]);
-    if (orders.length > 0) {
-      const items = await this.dataSource.getRepository(OrderItem).find({
-        where: { order_id: In(orders.map((o) => o.id)) },
-        order: { position: 'ASC' },
-      });
-      const byOrder = new Map<string, OrderItem[]>();
-      for (const order of orders) byOrder.set(order.id, (order.items = []));
-      for (const item of items) byOrder.get(item.order_id)?.push(item);
-    }
     return {
       orders: orders.map((o) => presentOrder(o, viewer)),
       total,
