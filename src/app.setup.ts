@@ -1,6 +1,8 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { httpLoggerOptions } from './logging/logging.module';
 import type { NextFunction, Request, Response } from 'express';
 import { DomainError } from './common/errors/domain-error';
 import {
@@ -26,7 +28,13 @@ function trustProxy(value: string): boolean | number | string {
 export function configureApp(app: NestExpressApplication): void {
   const config = app.get<AppConfig>(appConfig.KEY);
   app.use(assignRequestId);
-  app.use(helmet());
+  app.use(pinoHttp(httpLoggerOptions(config)));
+  app.use(
+    helmet({
+      // The service is reached over plain HTTP inside a cluster; TLS ends at the ingress.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    }),
+  );
   app.set('trust proxy', trustProxy(config.TRUST_PROXY));
   if (config.CORS_ORIGINS.length > 0) {
     app.enableCors({

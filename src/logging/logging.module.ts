@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import type { Options } from 'pino-http';
 import type { AuthUser } from '../auth/auth-user';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { routeOf } from './request-context';
@@ -16,57 +17,66 @@ type LoggedRequest = IncomingMessage & {
 /** Probes and scrapes every few seconds would drown the requests that matter. */
 const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
 
+/**
+ * The request logger's settings. It is mounted first in app.setup.ts (so that requests refused
+ * before routing, such as malformed JSON, are logged too), and Nest's own logging uses the same.
+ */
+export function httpLoggerOptions(config: AppConfig): Options<LoggedRequest, ServerResponse> {
+  return {
+    level: config.LOG_LEVEL,
+    transport: config.DEBUG
+      ? { target: 'pino-pretty', options: { singleLine: true, colorize: true } }
+      : undefined,
+    // assignRequestId (app.setup.ts) has named the request already.
+    genReqId: (req: LoggedRequest) => (typeof req.id === 'string' ? req.id : 'unknown'),
+    autoLogging: {
+      ignore: (req: LoggedRequest) => QUIET_PATHS.has(req.url?.split('?')[0] ?? ''),
+    },
+    // Whitelists, not blacklists: headers (Authorization, cookies) are never logged.
+    serializers: {
+      req: (req: LoggedRequest & { raw?: LoggedRequest }) => ({
+        id: req.id,
+        method: req.method,
+        path: (req.raw?.originalUrl ?? req.url ?? '').split('?')[0],
+      }),
+      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+    },
+    redact: {
+      paths: ['req.headers', 'res.headers', '*.token', '*.authorization'],
+      remove: true,
+    },
+    // Added when the response is done: only then are the route and the caller known.
+    customSuccessObject: (req: LoggedRequest, _res: ServerResponse, value: object) => ({
+      ...value,
+      route: routeOf(req),
+      userId: req.user?.userId,
+    }),
+    customErrorObject: (
+      req: LoggedRequest,
+      _res: ServerResponse,
+      _error: Error,
+      value: object,
+    ) => ({
+      ...value,
+      route: routeOf(req),
+      userId: req.user?.userId,
+    }),
+    customSuccessMessage: (req: LoggedRequest, res: ServerResponse, ms: number) =>
+      `${req.method} ${routeOf(req)} ${res.statusCode} ${Math.round(ms)}ms`,
+    customErrorMessage: (req: LoggedRequest, res: ServerResponse) =>
+      `${req.method} ${routeOf(req)} ${res.statusCode}`,
+    customLogLevel: (_req: LoggedRequest, res: ServerResponse, error?: Error) =>
+      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+  };
+}
+
 @Module({
   imports: [
     LoggerModule.forRootAsync({
       inject: [appConfig.KEY],
       useFactory: (config: AppConfig) => ({
-        pinoHttp: {
-          level: config.LOG_LEVEL,
-          transport: config.DEBUG
-            ? { target: 'pino-pretty', options: { singleLine: true, colorize: true } }
-            : undefined,
-          // assignRequestId (app.setup.ts) has named the request already.
-          genReqId: (req: LoggedRequest) => (typeof req.id === 'string' ? req.id : 'unknown'),
-          autoLogging: {
-            ignore: (req: LoggedRequest) => QUIET_PATHS.has(req.url?.split('?')[0] ?? ''),
-          },
-          // Whitelists, not blacklists: headers (Authorization, cookies) are never logged.
-          serializers: {
-            req: (req: LoggedRequest & { raw?: LoggedRequest }) => ({
-              id: req.id,
-              method: req.method,
-              path: (req.raw?.originalUrl ?? req.url ?? '').split('?')[0],
-            }),
-            res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-          },
-          redact: {
-            paths: ['req.headers', 'res.headers', '*.token', '*.authorization'],
-            remove: true,
-          },
-          // Added when the response is done: only then are the route and the caller known.
-          customSuccessObject: (req: LoggedRequest, _res: ServerResponse, value: object) => ({
-            ...value,
-            route: routeOf(req),
-            userId: req.user?.userId,
-          }),
-          customErrorObject: (
-            req: LoggedRequest,
-            _res: ServerResponse,
-            _error: Error,
-            value: object,
-          ) => ({
-            ...value,
-            route: routeOf(req),
-            userId: req.user?.userId,
-          }),
-          customSuccessMessage: (req: LoggedRequest, res: ServerResponse, ms: number) =>
-            `${req.method} ${routeOf(req)} ${res.statusCode} ${Math.round(ms)}ms`,
-          customErrorMessage: (req: LoggedRequest, res: ServerResponse) =>
-            `${req.method} ${routeOf(req)} ${res.statusCode}`,
-          customLogLevel: (_req: LoggedRequest, res: ServerResponse, error?: Error) =>
-            error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-        },
+        pinoHttp: httpLoggerOptions(config),
+        useExisting: true,
       }),
     }),
   ],

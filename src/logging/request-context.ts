@@ -37,5 +37,7 @@ export function bindRequestContext(req: Request, _res: Response, next: NextFunct
 
 /** The route template (`/api/orders/:id`), so log lines and metrics group by endpoint. */
 export function routeOf(req: { route?: { path?: string }; baseUrl?: string }): string {
-  return req.route?.path ? `${req.baseUrl ?? ''}${req.route.path}` : 'unmatched';
+  // Nest answers unknown paths from a catch-all route ('{/*splat}'): not a route of the API.
+  const path = req.route?.path;
+  return path && !path.includes('*') ? `${req.baseUrl ?? ''}${path}` : 'unmatched';
 }
