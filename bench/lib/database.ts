@@ -227,10 +227,9 @@ export async function explain(
   sql: string,
   values: unknown[],
 ): Promise<ExplainResult> {
-  const { rows } = await client.query<{ 'QUERY PLAN': { Plan: PlanNode; 'Execution Time': number }[] }>(
-    `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
-    values,
-  );
+  const { rows } = await client.query<{
+    'QUERY PLAN': { Plan: PlanNode; 'Execution Time': number }[];
+  }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, values);
   const [{ Plan: plan, 'Execution Time': executionMs }] = rows[0]['QUERY PLAN'];
   const scans = scansOf(plan);
   return {

@@ -20,18 +20,22 @@ export interface LoadResult {
   statusCodes: Record<string, number>;
 }
 
-/** autocannon as a library: `connections` clients keep one request each in flight. */
+/**
+ * autocannon as a library: `connections` clients keep one request each in flight, for
+ * `durationS` seconds, or until exactly `amount` requests have been answered. A timed run stops
+ * with requests still in flight, whose outcome it never learns; a counted run has none.
+ */
 export async function runLoad(
   url: string,
   next: () => RequestSpec,
   connections: number,
-  durationS: number,
+  run: { durationS: number } | { amount: number },
 ): Promise<LoadResult> {
   const first = next();
   const result = await autocannon({
     url,
     connections,
-    duration: durationS,
+    ...('amount' in run ? { amount: run.amount } : { duration: run.durationS }),
     timeout: 30,
     // Every request is built afresh, so each may carry another user's token or body.
     requests: [{ ...first, setupRequest: (req) => ({ ...req, ...next() }) }],

@@ -36,7 +36,7 @@ export function creationScript(products: ProductDocument[]): string {
       (p, position) =>
         `(DEFAULT, ${id}, ${position}, ${quote(p._id)}, ${quote(p.name)}, ${quote(p.sku)}, ` +
         `${quote(p.images[0].url)}, ${p.price.toFixed(2)}, 1, ${p.price.toFixed(2)}, ` +
-        `${quote(JSON.stringify({ brand: p.brand ?? null, category: p.category }))}, NULL)`,
+        `${quote(JSON.stringify({ brand: p.brand ?? null, category: p.category }))}, NULL, DEFAULT)`,
     )
     .join(', ');
   return [

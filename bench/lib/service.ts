@@ -25,6 +25,7 @@ export async function startService(
   settings: Record<string, string>,
   port: number,
   captureFile: string,
+  options: { main?: string; nodeArgs?: string[] } = {},
 ): Promise<BenchService> {
   const known = new Set(Object.keys(new Environment()));
   const env: NodeJS.ProcessEnv = {};
@@ -38,7 +39,11 @@ export async function startService(
   });
   // cwd: the project root, whose .env (if any) would leak in, so the bench sets every setting
   // it relies on explicitly; dotenv never overrides a variable that is already set.
-  const child = spawn(process.execPath, ['-r', CAPTURE_HOOK, SERVICE_MAIN], {
+  // Another build (say, a copy of dist/ from before a change) resolves packages from here.
+  if (options.main) env.NODE_PATH = resolve(ROOT, 'node_modules');
+  const main = options.main ? resolve(options.main) : SERVICE_MAIN;
+  const args = [...(options.nodeArgs ?? []), '-r', CAPTURE_HOOK, main];
+  const child = spawn(process.execPath, args, {
     env,
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,7 +93,8 @@ export async function startService(
 /** Resident memory of a process from /proc, in MiB: now (VmRSS) and its peak so far (VmHWM). */
 export function memoryOf(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  const kb = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
