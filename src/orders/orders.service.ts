@@ -113,7 +113,8 @@ export class OrdersService {
       this.metrics.orderCreated();
       return response!;
     } catch (error) {
-      await this.idempotency.release(user.userId, key);
+      // If even the release fails (the database is down), the claim goes stale and is retaken.
+      await this.idempotency.release(user.userId, key).catch(() => undefined);
       throw error;
     }
   }
