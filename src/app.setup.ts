@@ -4,7 +4,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { httpLoggerOptions } from './logging/logging.module';
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError } from './common/errors/domain-error';
+import { checkBodyShape, requireJsonBody } from './common/http-guards';
 import {
   PROBLEM_CONTENT_TYPE,
   toDomainError,
@@ -13,6 +13,7 @@ import {
 import { appConfig, type AppConfig } from './config/app.config';
 import { assignRequestId, bindRequestContext } from './logging/request-context';
 import { MetricsService } from './metrics/metrics.service';
+import { ShutdownState } from './health/shutdown-state';
 
 export const BODY_LIMIT = '100kb';
 
@@ -43,25 +44,18 @@ export function configureApp(app: NestExpressApplication): void {
     });
   }
   app.use(app.get(MetricsService).httpMiddleware);
+  // Once shutdown starts, every answer closes its connection: keep-alive clients reconnect
+  // elsewhere instead of holding the closing server open.
+  const shutdown = app.get(ShutdownState);
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    if (shutdown.shuttingDown) res.setHeader('Connection', 'close');
+    next();
+  });
   app.disable('x-powered-by');
   // Orders carry their own strong ETag (the version); Express' body-hash ETag would compete.
   app.set('etag', false);
 
-  // A body in anything but JSON would be silently ignored; say so instead.
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    const hasBody =
-      Number(req.headers['content-length'] ?? 0) > 0 || !!req.headers['transfer-encoding'];
-    if (
-      hasBody &&
-      ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) &&
-      !req.is('application/json')
-    ) {
-      return next(
-        new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.'),
-      );
-    }
-    next();
-  });
+  app.use(requireJsonBody);
   app.useBodyParser('json', { limit: BODY_LIMIT });
   // Body-parser failures happen before Nest's router; answer them in the same problem shape.
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
@@ -72,6 +66,7 @@ export function configureApp(app: NestExpressApplication): void {
       .type(PROBLEM_CONTENT_TYPE)
       .send(JSON.stringify(toProblem(error, req.path)));
   });
+  app.use(checkBodyShape);
   app.use(bindRequestContext);
 
   const document = SwaggerModule.createDocument(

@@ -15,12 +15,17 @@ function flatten(errors: ValidationError[], parent = ''): FieldProblem[] {
   });
 }
 
+/** Enough to fix a request by; a body of a thousand bad lines need not echo them all. */
+const MAX_REPORTED = 20;
+
 export function validationError(errors: ValidationError[]): DomainError {
-  const problems = flatten(errors);
+  const all = flatten(errors);
+  const problems = all.slice(0, MAX_REPORTED);
+  const more = all.length > MAX_REPORTED ? ` (and ${all.length - MAX_REPORTED} more)` : '';
   const detail =
-    problems.length === 1
-      ? problems[0].detail
-      : `${problems.length} problems: ${problems.map((p) => p.detail).join('; ')}`;
+    all.length === 1
+      ? all[0].detail
+      : `${all.length} problems: ${problems.map((p) => p.detail).join('; ')}${more}`;
   return new DomainError('VALIDATION_FAILED', detail, { errors: problems });
 }
 

@@ -28,6 +28,10 @@ export const ERROR_CATALOG = {
   SERVICE_UNAVAILABLE: { status: HttpStatus.SERVICE_UNAVAILABLE, title: 'Service unavailable' },
   GATEWAY_TIMEOUT: { status: HttpStatus.GATEWAY_TIMEOUT, title: 'Gateway timeout' },
   NOT_READY: { status: HttpStatus.SERVICE_UNAVAILABLE, title: 'The service is not ready' },
+  DATABASE_UNAVAILABLE: {
+    status: HttpStatus.SERVICE_UNAVAILABLE,
+    title: 'The database is unavailable',
+  },
   PRECONDITION_FAILED: {
     status: HttpStatus.PRECONDITION_FAILED,
     title: 'The order has changed since you read it',

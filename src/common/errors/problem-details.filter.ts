@@ -26,6 +26,7 @@ export interface ProblemDocument {
 /** Errors raised by Express' body parser carry a `type` of their own. */
 interface BodyParserError {
   type?: string;
+  expose?: boolean;
   status?: number;
   statusCode?: number;
 }
@@ -69,20 +70,55 @@ export function toDomainError(exception: unknown): DomainError {
     return new DomainError(code, detail, { headers });
   }
   const parserError = exception as BodyParserError | undefined;
+  const parserStatus = parserError?.status ?? parserError?.statusCode ?? 500;
   if (parserError?.type === 'entity.parse.failed') {
     return new DomainError('MALFORMED_JSON', 'The request body could not be parsed as JSON.');
   }
   if (parserError?.type === 'entity.too.large') {
     return new DomainError('PAYLOAD_TOO_LARGE', 'The request body is larger than 100 kB.');
   }
-  const parserStatus = parserError?.status ?? parserError?.statusCode ?? 500;
   if (parserError?.type && parserStatus === 415) {
     return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'The request body encoding is not supported.');
   }
   if (parserError?.type && parserStatus < 500) {
     return new DomainError('BAD_REQUEST', 'The request body could not be read.');
   }
+  // http-errors style errors (e.g. a corrupt gzip body) carry a client status but no `type`.
+  if (parserError?.expose === true && parserStatus >= 400 && parserStatus < 500) {
+    return new DomainError(codeForStatus(parserStatus), 'The request could not be read.');
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return new DomainError('DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly.', {
+      headers: { 'Retry-After': '1' },
+    });
+  }
   return new DomainError('INTERNAL', 'An unexpected error occurred.');
+}
+
+/** SQLSTATEs of a lost or refused connection, a server going down, or a query cut off. */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53300|57014)$/;
+const UNAVAILABLE_ERRORS = new Set([
+  'QueryRunnerAlreadyReleasedError',
+  'QueryRunnerProviderAlreadyReleasedError',
+  'CannotExecuteNotConnectedError',
+]);
+
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not currently accepting connections|the database system is (starting up|shutting down)|too many clients/;
+
+/** The database, not the request, is at fault: 503, so clients and balancers retry. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, driverError } = error as Error & {
+    code?: unknown;
+    driverError?: { code?: unknown };
+  };
+  const sqlState = typeof driverError?.code === 'string' ? driverError.code : code;
+  if (typeof sqlState === 'string' && UNAVAILABLE_SQLSTATE.test(sqlState)) return true;
+  if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code)) {
+    return true;
+  }
+  return UNAVAILABLE_ERRORS.has(error.name) || UNAVAILABLE_MESSAGE.test(error.message);
 }
 
 /** The one place where errors become HTTP: every error answers RFC 9457 problem+json. */
@@ -95,7 +131,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const response = ctx.getResponse<Response>();
     const request = ctx.getRequest<Request>();
     const error = toDomainError(exception);
-    if (error.status >= 500 && !(exception instanceof DomainError)) {
+    if (error.code === 'DATABASE_UNAVAILABLE') {
+      this.logger.warn(
+        `${request.method} ${request.url}: database unavailable: ${(exception as Error).message}`,
+      );
+    } else if (error.status >= 500 && !(exception instanceof DomainError)) {
       this.logger.error(
         `${request.method} ${request.url} failed`,
         exception instanceof Error ? exception.stack : String(exception),

@@ -1,0 +1,63 @@
+import type { NextFunction, Request, Response } from 'express';
+import { DomainError } from './errors/domain-error';
+
+/** Far beyond any valid request (an order nests 3 levels), far below a stack overflow. */
+export const MAX_BODY_DEPTH = 16;
+/** An order has at most 50 lines; a longer array anywhere is an attack, not a basket. */
+export const MAX_ARRAY_LENGTH = 1000;
+/**
+ * Member names that class-transformer silently drops instead of reporting as unknown, so the
+ * whitelist would never see them: the properties of every object, and `prototype`.
+ */
+const RESERVED_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+/** Why a parsed JSON body cannot be a request of this API, walked without recursion. */
+export function bodyShapeProblem(body: unknown): string | undefined {
+  const stack: [unknown, number, string][] = [[body, 1, '']];
+  while (stack.length > 0) {
+    const [value, depth, path] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    const where = path || 'the body';
+    if (depth > MAX_BODY_DEPTH) return `${where} is nested more than ${MAX_BODY_DEPTH} levels deep`;
+    if (Array.isArray(value)) {
+      if (value.length > MAX_ARRAY_LENGTH) {
+        return `${where} has more than ${MAX_ARRAY_LENGTH} elements`;
+      }
+      value.forEach((item, i) => stack.push([item, depth + 1, path ? `${path}.${i}` : `${i}`]));
+      continue;
+    }
+    for (const [key, item] of Object.entries(value)) {
+      const field = path ? `${path}.${key}` : key;
+      if (RESERVED_NAMES.has(key)) return `${field} is not an allowed member name`;
+      stack.push([item, depth + 1, field]);
+    }
+  }
+  return undefined;
+}
+
+/** Runs after the JSON parser: refuses bodies the validators would choke on or silently trim. */
+export function checkBodyShape(req: Request, _res: Response, next: NextFunction): void {
+  const problem = bodyShapeProblem(req.body);
+  if (!problem) return next();
+  next(
+    new DomainError('VALIDATION_FAILED', `The request body is not acceptable: ${problem}.`, {
+      errors: [{ field: problem.split(' ')[0], detail: problem }],
+    }),
+  );
+}
+
+/** A body in anything but JSON would be silently ignored; say so instead. */
+export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const hasBody =
+    Number(req.headers['content-length'] ?? 0) > 0 || !!req.headers['transfer-encoding'];
+  if (
+    hasBody &&
+    ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) &&
+    !req.is('application/json')
+  ) {
+    return next(
+      new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.'),
+    );
+  }
+  next();
+}
