@@ -29,6 +29,8 @@ function packageVersion(): string {
   }
 }
 
+const PACKAGE_VERSION = packageVersion();
+
 export const DEFAULT_SECRET_KEY = 'dev-secret-change-me';
 const SUPPORTED_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export type JwtAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
@@ -62,7 +64,7 @@ export class Environment {
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
   @IsString() @IsNotEmpty() APP_NAME = 'Order Service';
-  @IsString() @IsNotEmpty() APP_VERSION = packageVersion();
+  @IsString() @IsNotEmpty() APP_VERSION = PACKAGE_VERSION;
 
   @Transform(toBoolean) @IsBoolean() DEBUG = false;
 
