@@ -224,6 +224,9 @@ const CASES: BadRequest[] = [
 
   // ---- POST /api/orders: items ------------------------------------------------------------
   post('items: 0 entries', withItems([])),
+  // Found by the property test below: an array element passed nested validation untouched.
+  post('items: an empty array as an entry', withItems([[], goodItem()])),
+  post('items: an array as the only entry', withItems([[goodItem()]])),
   post('items: 51 entries', withItems(Array.from({ length: 51 }, () => goodItem()))),
   post(
     'items: 10,000 entries (too large a body)',
