@@ -1,4 +1,7 @@
 import type { HttpService } from '@nestjs/axios';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { HttpModuleOptions } from '@nestjs/axios';
 import { isAxiosError, type InternalAxiosRequestConfig } from 'axios';
 import { currentRequestId } from '../logging/request-context';
 import type { MetricsService } from '../metrics/metrics.service';
@@ -47,4 +50,28 @@ export function instrumentHttp(http: HttpService, service: string, metrics: Metr
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     },
   );
+}
+
+/**
+ * The axios settings every neighbour client shares: one keep-alive pool (maxSockets caps the
+ * calls in flight; further ones queue), no redirects followed, a bounded body, and every status
+ * handed to the caller to interpret.
+ */
+export function neighbourHttpOptions(options: {
+  baseURL?: string;
+  timeout: number;
+  maxSockets?: number;
+  maxContentLength: number;
+}): HttpModuleOptions {
+  const agent = { keepAlive: true, maxSockets: options.maxSockets ?? Infinity };
+  return {
+    baseURL: options.baseURL,
+    timeout: options.timeout,
+    httpAgent: new HttpAgent(agent),
+    httpsAgent: new HttpsAgent(agent),
+    maxRedirects: 0,
+    maxContentLength: options.maxContentLength,
+    validateStatus: () => true,
+    headers: { Accept: 'application/json' },
+  };
 }

@@ -1,7 +1,6 @@
-import { Agent } from 'node:http';
 import { Module, OnModuleInit } from '@nestjs/common';
 import { HttpModule, HttpService } from '@nestjs/axios';
-import { instrumentHttp } from '../common/instrument-http';
+import { instrumentHttp, neighbourHttpOptions } from '../common/instrument-http';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { MetricsService } from '../metrics/metrics.service';
 import { InventoryClient } from './inventory-client.service';
@@ -10,15 +9,12 @@ import { InventoryClient } from './inventory-client.service';
   imports: [
     HttpModule.registerAsync({
       inject: [appConfig.KEY],
-      useFactory: (config: AppConfig) => ({
-        baseURL: config.INVENTORY_SERVICE_URL,
-        timeout: config.INVENTORY_SERVICE_TIMEOUT_MS,
-        httpAgent: new Agent({ keepAlive: true }),
-        maxRedirects: 0,
-        maxContentLength: 256 * 1024,
-        validateStatus: () => true,
-        headers: { Accept: 'application/json' },
-      }),
+      useFactory: (config: AppConfig) =>
+        neighbourHttpOptions({
+          baseURL: config.INVENTORY_SERVICE_URL,
+          timeout: config.INVENTORY_SERVICE_TIMEOUT_MS,
+          maxContentLength: 256 * 1024,
+        }),
     }),
   ],
   providers: [InventoryClient],

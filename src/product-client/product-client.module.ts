@@ -1,8 +1,6 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { Logger, Module } from '@nestjs/common';
 import { HttpModule, HttpService } from '@nestjs/axios';
-import { instrumentHttp } from '../common/instrument-http';
+import { instrumentHttp, neighbourHttpOptions } from '../common/instrument-http';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { MetricsService } from '../metrics/metrics.service';
 import { DEMO_PRODUCTS } from './demo-catalog';
@@ -16,24 +14,13 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
   imports: [
     HttpModule.registerAsync({
       inject: [appConfig.KEY],
-      useFactory: (config: AppConfig) => ({
-        baseURL: config.PRODUCT_SERVICE_URL,
-        timeout: config.PRODUCT_SERVICE_TIMEOUT_MS,
-        // One keep-alive pool for every look-up instead of a connection per product.
-        // maxSockets caps concurrent calls: further look-ups queue instead of piling on.
-        httpAgent: new HttpAgent({
-          keepAlive: true,
+      useFactory: (config: AppConfig) =>
+        neighbourHttpOptions({
+          baseURL: config.PRODUCT_SERVICE_URL,
+          timeout: config.PRODUCT_SERVICE_TIMEOUT_MS,
           maxSockets: config.PRODUCT_SERVICE_MAX_CONCURRENT,
+          maxContentLength: MAX_RESPONSE_BYTES,
         }),
-        httpsAgent: new HttpsAgent({
-          keepAlive: true,
-          maxSockets: config.PRODUCT_SERVICE_MAX_CONCURRENT,
-        }),
-        maxRedirects: 0,
-        maxContentLength: MAX_RESPONSE_BYTES,
-        validateStatus: () => true,
-        headers: { Accept: 'application/json' },
-      }),
     }),
   ],
   providers: [
