@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
 import type { ProductDocument } from '../src/product-client/product-document';
 import { FakeInventoryService, type FakeReservation } from './fakes/inventory-service';
@@ -15,6 +16,7 @@ import {
   PRODUCTS,
   validOrderBody,
 } from './utils/orders';
+import { failedEffect, pendingEffects, stockSettled } from './utils/outbox';
 import { expectProblem } from './utils/problem';
 import { makeUser, TestUser } from './utils/tokens';
 
@@ -378,6 +380,8 @@ describe('Inventory Service: stock reservations', () => {
 
     expectStatus(res, 200);
     expect((res.body as OrderJson).status).toBe('confirmed');
+    // The relay confirms the holds right after the change commits.
+    await stockSettled(t.db, order.id);
     expect(reservationsOf(order.id).map((r) => r.status)).toEqual(['CONFIRMED', 'CONFIRMED']);
     // Confirmed holds are sales: the stock on hand went down.
     expect(inventory.stock.get(a._id)).toBe(8);
@@ -412,6 +416,7 @@ describe('Inventory Service: stock reservations', () => {
 
     expectStatus(res, 200);
     expect((res.body as OrderJson).status).toBe('cancelled');
+    await stockSettled(t.db, order.id);
     expect(reservationsOf(order.id).map((r) => r.status)).toEqual(['CANCELLED', 'CANCELLED']);
     expect(inventory.availableQuantity(a._id)).toBe(10);
     expect(inventory.availableQuantity(b._id)).toBe(10);
@@ -426,7 +431,7 @@ describe('Inventory Service: stock reservations', () => {
     expect((await mustOrderRow(t, order.id)).status).toBe('cancelled');
   });
 
-  it('keeps a cancellation when the Inventory Service cannot release the holds (they expire by themselves)', async () => {
+  it('keeps a cancellation when the Inventory Service cannot release the holds, and releases them once it is back', async () => {
     const a = product(10);
     const order = await reservedOrder([{ product: a, quantity: 1 }]);
     await inventory.down();
@@ -436,56 +441,55 @@ describe('Inventory Service: stock reservations', () => {
     expectStatus(res, 200);
     expect((res.body as OrderJson).status).toBe('cancelled');
     expect((await mustOrderRow(t, order.id)).status).toBe('cancelled');
+    await sleep(300);
     expect(reservationsOf(order.id).map((r) => r.status)).toEqual(['ACTIVE']);
+    expect(await pendingEffects(t.db, 'stock', order.id)).toBe(1);
+
+    // The relay keeps retrying; once the service is back the hold is released, once.
+    await inventory.up();
+    await stockSettled(t.db, order.id);
+    expect(reservationsOf(order.id).map((r) => r.status)).toEqual(['CANCELLED']);
+    expect(calls('cancel')).toHaveLength(1);
   });
 
   it('does not try to release the stock of a confirmed order that is cancelled (it was sold)', async () => {
     const a = product(10);
     const order = await reservedOrder([{ product: a, quantity: 3 }]);
     expectStatus(await patchStatus(t, admin, order.id, 'confirmed'), 200);
+    await stockSettled(t.db, order.id);
     inventory.reset();
 
     const res = await t.http.delete(`${ORDERS}/${order.id}/cancel`).set(customer.auth).send({});
 
     expectStatus(res, 200);
     expect((res.body as OrderJson).status).toBe('cancelled');
+    await stockSettled(t.db, order.id);
     expect(reservationsOf(order.id).map((r) => r.status)).toEqual(['CONFIRMED']);
     expect(calls('cancel')).toEqual([]);
   });
 
-  it('answers 409 RESERVATION_EXPIRED on confirming an order whose hold lapsed; the order stays pending', async () => {
+  it('releases the holds instead when a confirmed order is cancelled before its stock was confirmed', async () => {
     const a = product(10);
-    const order = await reservedOrder([{ product: a, quantity: 2 }]);
-    const reservationId = order.items[0].reservation_id!;
-    inventory.expire(reservationId);
-    const before = await mustOrderRow(t, order.id);
+    const order = await reservedOrder([{ product: a, quantity: 3 }]);
+    await inventory.down();
+    expectStatus(await patchStatus(t, admin, order.id, 'confirmed'), 200);
+    // The relay's first try has failed (a try still on the wire could go through).
+    await failedEffect(t.db, order.id);
+    const cancelled = await t.http
+      .delete(`${ORDERS}/${order.id}/cancel`)
+      .set(customer.auth)
+      .send({});
+    expectStatus(cancelled, 200);
 
-    const res = await patchStatus(t, admin, order.id, 'confirmed');
+    await inventory.up();
+    await stockSettled(t.db, order.id);
 
-    const problem = expectProblem(res, 409, 'RESERVATION_EXPIRED', ['reservation_id']);
-    expect(problem.reservation_id).toBe(reservationId);
-    const after = await mustOrderRow(t, order.id);
-    expect({
-      status: after.status,
-      version: after.version,
-      confirmed_at: after.confirmed_at,
-      updated_at: after.exact.updated_at,
-    }).toEqual({
-      status: 'pending',
-      version: before.version,
-      confirmed_at: null,
-      updated_at: before.exact.updated_at,
-    });
-    expect(await eventTypes(t, order.id)).toEqual(['created']);
-    expect(inventory.reservations.get(reservationId)?.status).toBe('EXPIRED');
+    expect(reservationsOf(order.id).map((r) => r.status)).toEqual(['CANCELLED']);
+    expect(calls('confirm')).toEqual([]);
     expect(inventory.stock.get(a._id)).toBe(10);
-
-    const fetched = await t.http.get(`${ORDERS}/${order.id}`).set(admin.auth);
-    expectStatus(fetched, 200);
-    expect((fetched.body as OrderJson).status).toBe('pending');
   });
 
-  it('answers 503 and leaves the order pending when the Inventory Service is down at confirmation', async () => {
+  it('confirms at once from the database while the Inventory Service is down; the holds follow once it is back', async () => {
     const a = product(10);
     const order = await reservedOrder([{ product: a, quantity: 1 }]);
     const before = await mustOrderRow(t, order.id);
@@ -493,21 +497,92 @@ describe('Inventory Service: stock reservations', () => {
 
     const res = await patchStatus(t, admin, order.id, 'confirmed');
 
-    expect({ status: res.status, code: (res.body as { code?: unknown }).code }).toEqual({
-      status: 503,
-      code: 'INVENTORY_SERVICE_UNAVAILABLE',
-    });
+    expectStatus(res, 200);
+    expect((res.body as OrderJson).status).toBe('confirmed');
     const after = await mustOrderRow(t, order.id);
     expect({ status: after.status, version: after.version }).toEqual({
-      status: 'pending',
-      version: before.version,
+      status: 'confirmed',
+      version: before.version + 1,
     });
-    expect(await eventTypes(t, order.id)).toEqual(['created']);
+    expect(await eventTypes(t, order.id)).toEqual(['created', 'status_changed']);
+    expect(reservationsOf(order.id).map((r) => r.status)).toEqual(['ACTIVE']);
 
-    // Once it is back, the same confirmation goes through.
     await inventory.up();
-    expectStatus(await patchStatus(t, admin, order.id, 'confirmed'), 200);
+    await stockSettled(t.db, order.id);
     expect(reservationsOf(order.id).map((r) => r.status)).toEqual(['CONFIRMED']);
+    expect(inventory.stock.get(a._id)).toBe(9);
+  });
+
+  it('takes the stock again when a hold lapsed before confirmation, and confirms the new hold', async () => {
+    const a = product(10);
+    const order = await reservedOrder([{ product: a, quantity: 2 }]);
+    const lapsed = order.items[0].reservation_id!;
+    inventory.expire(lapsed);
+
+    const res = await patchStatus(t, admin, order.id, 'confirmed');
+
+    expectStatus(res, 200);
+    expect((res.body as OrderJson).status).toBe('confirmed');
+    await stockSettled(t.db, order.id);
+    const held = reservationsOf(order.id);
+    expect(held.map((r) => r.status).sort()).toEqual(['CONFIRMED', 'EXPIRED']);
+    const fresh = held.find((r) => r.status === 'CONFIRMED')!;
+    expect(fresh.quantity).toBe(2);
+    expect(inventory.stock.get(a._id)).toBe(8);
+    const [item] = await itemRows(t, order.id);
+    expect({ reservation: item.reservation_id, stock: item.stock_status }).toEqual({
+      reservation: fresh.reservationId,
+      stock: 'confirmed',
+    });
+    const fetched = await t.http.get(`${ORDERS}/${order.id}`).set(admin.auth);
+    expect((fetched.body as OrderJson).flags).toEqual([]);
+    expect((fetched.body as OrderJson).items[0].reservation_id).toBe(fresh.reservationId);
+    expect(await eventTypes(t, order.id)).toEqual([
+      'created',
+      'status_changed',
+      'stock_reserved_again',
+    ]);
+  });
+
+  it('flags the order, naming the lines, when a lapsed hold cannot be taken again', async () => {
+    const a = product(10);
+    const b = product(10);
+    const order = await reservedOrder([
+      { product: a, quantity: 4 },
+      { product: b, quantity: 1 },
+    ]);
+    const short = order.items.find((i) => i.product_id === a._id)!;
+    inventory.expire(short.reservation_id!);
+    inventory.setStock(a._id, 1);
+
+    expectStatus(await patchStatus(t, admin, order.id, 'confirmed'), 200);
+    await stockSettled(t.db, order.id);
+
+    // The line that had stock is sold; the other is flagged, never silently left out.
+    const statuses = Object.fromEntries(
+      (await itemRows(t, order.id)).map((i) => [i.product_id, i.stock_status]),
+    );
+    expect(statuses).toEqual({ [a._id]: 'lacking', [b._id]: 'confirmed' });
+    expect(inventory.stock.get(a._id)).toBe(1);
+    const flag = { code: 'stock_shortage', item_ids: [short.id] };
+
+    const fetched = await t.http.get(`${ORDERS}/${order.id}`).set(customer.auth);
+    expectStatus(fetched, 200);
+    expect((fetched.body as OrderJson).flags).toEqual([flag]);
+    expect((fetched.body as OrderJson).status).toBe('confirmed');
+
+    const history = await t.http.get(`${ORDERS}/${order.id}/history`).set(admin.auth);
+    const last = (history.body as { events: { type: string; details: unknown }[] }).events.at(-1);
+    expect(last).toMatchObject({ type: 'stock_flagged', details: { item_ids: [short.id] } });
+
+    const flagged = await t.http.get(`${ORDERS}/all?flagged=true&limit=100`).set(admin.auth);
+    expectStatus(flagged, 200);
+    const ids = (flagged.body as { orders: OrderJson[] }).orders.map((o) => o.id);
+    expect(ids).toContain(order.id);
+    const unflagged = (flagged.body as { orders: OrderJson[] }).orders.filter(
+      (o) => o.flags.length === 0,
+    );
+    expect(unflagged).toEqual([]);
   });
 });
 

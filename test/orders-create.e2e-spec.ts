@@ -126,6 +126,7 @@ describe('POST /api/orders', () => {
       customer_notes: options.notes ?? null,
       ...(user.role === 'admin' ? { internal_notes: null } : {}),
       cancellation_reason: null,
+      flags: [],
       version: 1,
       created_at: expect.stringMatching(ISO_DATE),
       updated_at: expect.stringMatching(ISO_DATE),
@@ -189,6 +190,8 @@ describe('POST /api/orders', () => {
           category: products[i].category ?? null,
         },
         reservation_id: null,
+        // No Inventory Service here, so no hold to track.
+        stock_status: null,
         created_at: expect.any(Date),
       })),
     );

@@ -110,7 +110,11 @@ describe('order lifecycle', () => {
   }
 
   /** Checks a 409 INVALID_TRANSITION and that the row did not move at all. */
-  async function expectRefused(res: Response, before: OrderRow, allowed: Status[]): Promise<void> {
+  async function expectRefused(
+    res: Response,
+    before: OrderRow,
+    allowed: (Status | 'on_hold')[],
+  ): Promise<void> {
     const problem = expectProblem(res, 409, 'INVALID_TRANSITION', TRANSITION_EXTENSIONS);
     expect(problem.current_status).toBe(before.status);
     expect(problem.allowed_transitions).toEqual(allowed);

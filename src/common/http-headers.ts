@@ -25,27 +25,29 @@ export const IdempotencyKeyHeader = createParamDecorator(
   },
 );
 
-/** A weak tag never matches under If-Match (RFC 9110 §13.1.1: strong comparison). */
-const NEVER_MATCHES = -1;
+const ENTITY_TAG = /^(W\/)?(?:"(\d{1,9})"|(\d{1,9}))$/;
 
 /**
- * The optional `If-Match` header as the order version it names: `"3"` (or a bare `3`); `*`
- * matches any version.
+ * The optional `If-Match` header as the order versions it names: `"3"`, a bare `3`, or a list
+ * (`"3", "4"` matches either, RFC 9110 §13.1.1); `*` matches any version. A weak tag never
+ * matches under If-Match (strong comparison), so a list of weak tags names no version at all.
  */
-export const IfMatchVersion = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext): number | undefined => {
+export const IfMatchVersions = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): number[] | undefined => {
     const value = ctx.switchToHttp().getRequest<Request>().headers['if-match'];
     if (value === undefined || value.trim() === '*') return undefined;
-    const match = /^\s*(W\/)?(?:"(\d{1,9})"|(\d{1,9}))\s*$/.exec(value);
-    if (!match) {
-      throw new DomainError(
-        'VALIDATION_FAILED',
-        'If-Match must be an ETag of this API, such as "3".',
-        {
-          errors: [{ field: 'If-Match', detail: 'must be an ETag such as "3"' }],
-        },
-      );
+    const versions: number[] = [];
+    for (const tag of value.split(',').map((t) => t.trim())) {
+      const match = ENTITY_TAG.exec(tag);
+      if (!match) {
+        throw new DomainError(
+          'VALIDATION_FAILED',
+          'If-Match must be ETags of this API, such as "3" or "3", "4".',
+          { errors: [{ field: 'If-Match', detail: 'must be ETags such as "3"' }] },
+        );
+      }
+      if (!match[1]) versions.push(Number(match[2] ?? match[3]));
     }
-    return match[1] ? NEVER_MATCHES : Number(match[2] ?? match[3]);
+    return versions;
   },
 );

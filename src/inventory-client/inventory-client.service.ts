@@ -10,6 +10,11 @@ export interface ReservationRequest {
   quantity: number;
 }
 
+/** True for a failed call that certainly never reached the Inventory Service. */
+export function neverSent(error: unknown): boolean {
+  return (error as { neverSent?: boolean }).neverSent === true;
+}
+
 function unavailable(detail: string): DomainError {
   return new DomainError('INVENTORY_SERVICE_UNAVAILABLE', detail);
 }
@@ -41,7 +46,11 @@ export class InventoryClient {
       );
     } catch (error) {
       this.logger.warn(`Inventory Service call ${path} failed: ${(error as Error).message}`);
-      throw unavailable('The Inventory Service could not be reached.');
+      // Refused before anything was sent: the call certainly had no effect there.
+      const neverSent = (error as { code?: string }).code === 'ECONNREFUSED';
+      throw Object.assign(unavailable('The Inventory Service could not be reached.'), {
+        neverSent,
+      });
     }
   }
 
@@ -66,7 +75,7 @@ export class InventoryClient {
     );
   }
 
-  private async reserve(line: ReservationRequest, orderId: string, token: string): Promise<string> {
+  async reserve(line: ReservationRequest, orderId: string, token: string): Promise<string> {
     const res = await this.post(`/api/inventory/product/${line.productId}/reserve`, token, {
       quantity: line.quantity,
       orderId,
@@ -93,29 +102,37 @@ export class InventoryClient {
     return id;
   }
 
-  /** Turns holds into sales. A hold the service no longer has as ACTIVE has expired. */
-  async confirmAll(reservationIds: readonly string[], token: string): Promise<void> {
-    await Promise.all(
-      reservationIds.map(async (id) => {
-        const res = await this.post(
-          `/api/inventory/reservation/${encodeURIComponent(id)}/confirm`,
-          token,
-        );
-        if (res.status === 400 || res.status === 404) {
-          throw new DomainError(
-            'RESERVATION_EXPIRED',
-            `Stock reservation ${id} has expired; the order cannot be confirmed.`,
-            { extensions: { reservation_id: id } },
-          );
-        }
-        if (res.status !== 200) {
-          throw unavailable(`The Inventory Service answered ${res.status} to a confirmation.`);
-        }
-      }),
-    );
+  /**
+   * Turns a hold into a sale. `not_active` means the service no longer holds it as ACTIVE: it
+   * expired, was cancelled, or was already confirmed (the contract offers no way to tell).
+   */
+  async confirm(reservationId: string, token: string): Promise<'confirmed' | 'not_active'> {
+    return this.settle(reservationId, 'confirm', token);
   }
 
-  /** Best effort: a hold that cannot be cancelled now expires by itself. */
+  /** Frees a hold; `not_active` holds have nothing left to free. */
+  async release(reservationId: string, token: string): Promise<'released' | 'not_active'> {
+    const result = await this.settle(reservationId, 'cancel', token);
+    return result === 'not_active' ? result : 'released';
+  }
+
+  private async settle(
+    id: string,
+    action: 'confirm' | 'cancel',
+    token: string,
+  ): Promise<'confirmed' | 'not_active'> {
+    const res = await this.post(
+      `/api/inventory/reservation/${encodeURIComponent(id)}/${action}`,
+      token,
+    );
+    if (res.status === 400 || res.status === 404) return 'not_active';
+    if (res.status !== 200) {
+      throw unavailable(`The Inventory Service answered ${res.status} to a ${action}.`);
+    }
+    return 'confirmed';
+  }
+
+  /** Best effort, for holds of an order that was never written: they expire by themselves. */
   async cancelAll(reservationIds: readonly string[], token: string): Promise<void> {
     await Promise.all(
       reservationIds.map(async (id) => {

@@ -7,7 +7,7 @@ import {
   ManyToOne,
   PrimaryGeneratedColumn,
 } from 'typeorm';
-import { OrderStatus, PaymentStatus } from './order-status';
+import { OrderStatus, PaymentStatus } from './order-process';
 import type { Order } from './order.entity';
 
 export enum OrderEventType {
@@ -16,6 +16,8 @@ export enum OrderEventType {
   PAYMENT_STATUS_CHANGED = 'payment_status_changed',
   TRACKING_UPDATED = 'tracking_updated',
   NOTE_ADDED = 'note_added',
+  STOCK_FLAGGED = 'stock_flagged',
+  STOCK_RESERVED_AGAIN = 'stock_reserved_again',
 }
 
 /** One row per change of an order, written in the transaction that makes the change. */
@@ -50,7 +52,7 @@ export class OrderEvent {
 
   /** What else changed: tracking number and carrier, or the internal note. */
   @Column({ type: 'jsonb', nullable: true })
-  details: Record<string, string | null> | null;
+  details: Record<string, unknown> | null;
 
   @Column({ type: 'varchar', length: 64 })
   actor_id: string;

@@ -11,6 +11,8 @@ import {
 import { centsColumn } from '../common/money';
 import type { Order } from './order.entity';
 
+export type StockStatus = 'held' | 'confirming' | 'confirmed' | 'released' | 'lacking';
+
 export interface ProductAttributes {
   brand: string | null;
   category: string | null;
@@ -65,6 +67,14 @@ export class OrderItem {
   /** The Inventory Service's hold on this line's stock, when an Inventory Service is configured. */
   @Column({ type: 'varchar', length: 100, nullable: true })
   reservation_id: string | null;
+
+  /**
+   * Where this line's hold stands with the Inventory Service: `held` until the relay confirms
+   * it, `confirming` while a confirmation is on its way (so that a lost answer is not mistaken
+   * for an expired hold), then `confirmed`, `released` or `lacking` (no stock to be had).
+   */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  stock_status: StockStatus | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   created_at: Date;

@@ -9,7 +9,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { centsColumn } from '../common/money';
-import { OrderStatus, PaymentStatus } from './order-status';
+import { OrderStatus, PaymentStatus } from './order-process';
 import { OrderItem } from './order-item.entity';
 
 export interface Address {
@@ -18,6 +18,12 @@ export interface Address {
   state: string;
   zipCode: string;
   country: string;
+}
+
+export interface OrderFlag {
+  code: 'stock_shortage';
+  /** The order's items the flag is about. */
+  item_ids: string[];
 }
 
 const money = { type: 'numeric', precision: 12, scale: 2, transformer: centsColumn } as const;
@@ -31,6 +37,7 @@ const money = { type: 'numeric', precision: 12, scale: 2, transformer: centsColu
 @Index('idx_orders_user_created', ['user_id', 'created_at', 'id'])
 @Index('idx_orders_status_created', ['status', 'created_at', 'id'])
 @Index('idx_orders_created', ['created_at', 'id'])
+@Index('idx_orders_flagged_created', ['created_at', 'id'], { where: `"flags" <> '[]'::jsonb` })
 export class Order {
   @PrimaryGeneratedColumn('uuid')
   id: string;
@@ -100,6 +107,23 @@ export class Order {
 
   @Column({ type: 'text', nullable: true })
   cancellation_reason: string | null;
+
+  /** The status an on-hold order was held from: the only status it may resume to. */
+  @Column({
+    type: 'enum',
+    enum: OrderStatus,
+    enumName: 'order_status',
+    nullable: true,
+  })
+  held_from: OrderStatus | null;
+
+  /** What an admin should look at, such as lines whose stock could not be had. */
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  flags: OrderFlag[];
+
+  /** The sequence number of the order's last published event (1 for order.created). */
+  @Column({ type: 'integer', default: 0 })
+  event_sequence: number;
 
   /** Bumped by every change; the ETag of the order. */
   @Column({ type: 'integer', default: 1 })

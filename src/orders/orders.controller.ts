@@ -10,13 +10,14 @@ import {
   Post,
   Put,
   Query,
-  UseInterceptors,
+  Res,
 } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
 import { DomainError } from '../common/errors/domain-error';
-import { IdempotencyKeyHeader, IfMatchVersion } from '../common/http-headers';
+import { IdempotencyKeyHeader, IfMatchVersions } from '../common/http-headers';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { ListOrdersQueryDto } from './dto/list-orders-query.dto';
 import {
@@ -25,9 +26,11 @@ import {
   OrderResponseDto,
 } from './dto/order-response.dto';
 import { CancelOrderDto, UpdateOrderDto, UpdateStatusDto } from './dto/update-order.dto';
-import { OrderHeadersInterceptor } from './order-headers.interceptor';
+import { OrderChangesService } from './order-changes.service';
+import { createdOrderResponse, orderResponse } from './order-headers';
 import { OrderNumberPipe } from './order-number.pipe';
-import { OrdersService } from './orders.service';
+import { OrderPlacementService } from './order-placement.service';
+import { OrderQueriesService } from './order-queries.service';
 import { OrderCreationLimit } from '../throttling/rate-limit.guard';
 
 const uuid = new ParseUUIDPipe({
@@ -45,10 +48,13 @@ const ifMatchDoc = {
 
 @ApiTags('orders')
 @ApiBearerAuth()
-@UseInterceptors(OrderHeadersInterceptor)
 @Controller('api/orders')
 export class OrdersController {
-  constructor(private readonly orders: OrdersService) {}
+  constructor(
+    private readonly placement: OrderPlacementService,
+    private readonly queries: OrderQueriesService,
+    private readonly changes: OrderChangesService,
+  ) {}
 
   /** Creates an order for the caller from products and quantities; the server prices it. */
   @Post()
@@ -61,9 +67,10 @@ export class OrdersController {
   create(
     @CurrentUser() user: AuthUser,
     @Body() dto: CreateOrderDto,
+    @Res({ passthrough: true }) res: Response,
     @IdempotencyKeyHeader() key?: string,
   ): Promise<OrderResponseDto> {
-    return this.orders.create(user, dto, key);
+    return this.placement.create(user, dto, key).then((r) => createdOrderResponse(res, r));
   }
 
   /** The caller's own orders, newest first. */
@@ -72,7 +79,7 @@ export class OrdersController {
     @CurrentUser() user: AuthUser,
     @Query() q: ListOrdersQueryDto,
   ): Promise<OrderListResponseDto> {
-    return this.orders.list(user, { userId: user.userId, status: q.status }, q.page, q.limit);
+    return this.queries.list(user, { userId: user.userId, status: q.status }, q.page, q.limit);
   }
 
   /** Every order, newest first (admins). */
@@ -82,7 +89,7 @@ export class OrdersController {
     @CurrentUser() user: AuthUser,
     @Query() q: ListOrdersQueryDto,
   ): Promise<OrderListResponseDto> {
-    return this.orders.list(user, { status: q.status }, q.page, q.limit);
+    return this.queries.list(user, { status: q.status, flagged: q.flagged }, q.page, q.limit);
   }
 
   /** One order by its number (owner or admin). */
@@ -90,14 +97,19 @@ export class OrdersController {
   getByNumber(
     @CurrentUser() user: AuthUser,
     @Param('order_number', OrderNumberPipe) orderNumber: string,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<OrderResponseDto> {
-    return this.orders.findByNumber(orderNumber, user);
+    return this.queries.findByNumber(orderNumber, user).then((r) => orderResponse(res, r));
   }
 
   /** One order (owner or admin). */
   @Get(':id')
-  getOne(@CurrentUser() user: AuthUser, @Param('id', uuid) id: string): Promise<OrderResponseDto> {
-    return this.orders.findOne(id, user);
+  getOne(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuid) id: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<OrderResponseDto> {
+    return this.queries.findOne(id, user).then((r) => orderResponse(res, r));
   }
 
   /** The order's history, oldest first (owner or admin). */
@@ -106,7 +118,7 @@ export class OrdersController {
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
   ): Promise<OrderHistoryResponseDto> {
-    return this.orders.history(id, user);
+    return this.queries.history(id, user);
   }
 
   /** Cancels the order (owner while pending, confirmed or processing; admin per the lifecycle). */
@@ -117,9 +129,10 @@ export class OrdersController {
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
     @Body() dto: CancelOrderDto,
-    @IfMatchVersion() version?: number,
+    @Res({ passthrough: true }) res: Response,
+    @IfMatchVersions() versions?: number[],
   ): Promise<OrderResponseDto> {
-    return this.orders.cancel(id, user, dto.reason, version);
+    return this.changes.cancel(id, user, dto.reason, versions).then((r) => orderResponse(res, r));
   }
 
   /** Updates status, payment status, tracking, carrier or internal notes (admins). */
@@ -130,13 +143,12 @@ export class OrdersController {
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
     @Body() dto: UpdateOrderDto,
-    @IfMatchVersion() version?: number,
+    @Res({ passthrough: true }) res: Response,
+    @IfMatchVersions() versions?: number[],
   ): Promise<OrderResponseDto> {
-    return this.orders.change(id, user, {
-      ...dto,
-      allowSameStatus: true,
-      expectedVersion: version,
-    });
+    return this.changes
+      .change(id, user, { ...dto, allowSameStatus: true }, versions)
+      .then((r) => orderResponse(res, r));
   }
 
   /** Moves the order to another status (admins). */
@@ -147,8 +159,9 @@ export class OrdersController {
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
     @Body() dto: UpdateStatusDto,
-    @IfMatchVersion() version?: number,
+    @Res({ passthrough: true }) res: Response,
+    @IfMatchVersions() versions?: number[],
   ): Promise<OrderResponseDto> {
-    return this.orders.change(id, user, { ...dto, expectedVersion: version });
+    return this.changes.change(id, user, dto, versions).then((r) => orderResponse(res, r));
   }
 }

@@ -1,14 +1,31 @@
 import { Module } from '@nestjs/common';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { InventoryClientModule } from '../inventory-client/inventory-client.module';
-import { UserClientModule } from '../user-client/user-client.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { ProductClientModule } from '../product-client/product-client.module';
+import { UserClientModule } from '../user-client/user-client.module';
+import { OrderChangesService } from './order-changes.service';
+import { OrderPlacementService } from './order-placement.service';
+import { OrderQueriesService } from './order-queries.service';
 import { OrdersController } from './orders.controller';
-import { OrdersService } from './orders.service';
+import { OrdersRepository } from './orders.repository';
+import { StockRelayHandler } from './stock-relay.handler';
 
 @Module({
-  imports: [ProductClientModule, IdempotencyModule, UserClientModule, InventoryClientModule],
+  imports: [
+    ProductClientModule,
+    IdempotencyModule,
+    UserClientModule,
+    InventoryClientModule,
+    OutboxModule,
+  ],
   controllers: [OrdersController],
-  providers: [OrdersService],
+  providers: [
+    OrdersRepository,
+    OrderPlacementService,
+    OrderQueriesService,
+    OrderChangesService,
+    StockRelayHandler,
+  ],
 })
 export class OrdersModule {}

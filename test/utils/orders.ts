@@ -39,11 +39,14 @@ export type Status = (typeof STATUSES)[number];
 export const PAYMENT_STATUSES = ['pending', 'completed', 'failed', 'refunded'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
-/** The lifecycle of the issue, for an admin (cancelled → refunded also needs a completed payment). */
-export const TRANSITIONS: Record<Status, Status[]> = {
+/**
+ * The lifecycle for an admin (cancelled → refunded also needs a completed payment). `on_hold`
+ * has its own tests: it may only resume to the status it was held from.
+ */
+export const TRANSITIONS: Record<Status, (Status | 'on_hold')[]> = {
   pending: ['confirmed', 'cancelled'],
-  confirmed: ['processing', 'cancelled'],
-  processing: ['shipped', 'cancelled'],
+  confirmed: ['processing', 'cancelled', 'on_hold'],
+  processing: ['shipped', 'cancelled', 'on_hold'],
   shipped: ['delivered'],
   delivered: ['refunded'],
   cancelled: ['refunded'],
@@ -51,7 +54,10 @@ export const TRANSITIONS: Record<Status, Status[]> = {
 };
 
 /** What an admin may do now, given the payment status. */
-export function adminAllowed(status: Status, payment: PaymentStatus = 'pending'): Status[] {
+export function adminAllowed(
+  status: Status,
+  payment: PaymentStatus = 'pending',
+): (Status | 'on_hold')[] {
   if (status === 'cancelled') return payment === 'completed' ? ['refunded'] : [];
   return TRANSITIONS[status];
 }
@@ -255,7 +261,8 @@ export interface OrderJson {
   delivered_at: string | null;
   cancelled_at: string | null;
   items: OrderItemJson[];
-  allowed_transitions: Status[];
+  allowed_transitions: (Status | 'on_hold')[];
+  flags: { code: string; item_ids: string[] }[];
 }
 
 export interface OrderListJson {
@@ -400,6 +407,7 @@ export interface OrderItemRow {
   subtotal: string;
   product_attributes: { brand: string | null; category: string | null };
   reservation_id: string | null;
+  stock_status: string | null;
   created_at: Date;
 }
 

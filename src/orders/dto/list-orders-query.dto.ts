@@ -1,6 +1,6 @@
-import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { OrderStatus } from '../order-status';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsEnum, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { OrderStatus } from '../order-process';
 
 export class ListOrdersQueryDto {
   /** 1-based page number. */
@@ -22,4 +22,12 @@ export class ListOrdersQueryDto {
   @IsOptional()
   @IsEnum(OrderStatus)
   status?: OrderStatus;
+
+  /** Only orders with a flag for an admin to look at, such as a stock shortage (admins). */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean()
+  flagged?: boolean;
 }

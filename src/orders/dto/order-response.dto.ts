@@ -1,13 +1,8 @@
-import { OrderStatus, PaymentStatus } from '../order-status';
-import type { Address, Order } from '../order.entity';
+import { Actor, allowedTransitions, OrderStatus, PaymentStatus } from '../order-process';
+import type { Address, Order, OrderFlag } from '../order.entity';
 import type { ProductAttributes } from '../order-item.entity';
 import { centsToAmount } from '../../common/money';
-import type { AuthUser } from '../../auth/auth-user';
-import { allowedTransitions } from '../order-status';
 import type { OrderEvent, OrderEventType } from '../order-event.entity';
-
-/** Marks a body that repeats a stored response (the Idempotent-Replayed header says so). */
-export const REPLAYED = Symbol('replayed');
 
 export class OrderItemResponseDto {
   id: string;
@@ -49,6 +44,8 @@ export class OrderResponseDto {
   /** Admins only. */
   internal_notes?: string | null;
   cancellation_reason: string | null;
+  /** What an admin should look at, such as lines whose stock could not be had. */
+  flags: OrderFlag[];
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -69,18 +66,47 @@ export class OrderListResponseDto {
   pages: number;
 }
 
-/** The order as the caller may see it: money as JSON numbers, internal notes for admins only. */
-export function presentOrder(order: Order, viewer: AuthUser): OrderResponseDto {
-  const { items, internal_notes, ...fields } = order;
+/** What a handler returns for one order; the controller turns it into body and headers. */
+export interface OrderResult {
+  order: OrderResponseDto;
+  /** The body repeats the stored response of an earlier request with the same key. */
+  replayed?: boolean;
+}
+
+/** The order as `viewer` may see it: money as JSON numbers, internal notes for admins only. */
+export function presentOrder(order: Order, viewer: Actor): OrderResponseDto {
   return {
-    ...fields,
+    id: order.id,
+    order_number: order.order_number,
+    user_id: order.user_id,
+    customer_email: order.customer_email,
+    customer_name: order.customer_name,
+    status: order.status,
+    payment_status: order.payment_status,
     subtotal: centsToAmount(order.subtotal),
     tax: centsToAmount(order.tax),
     shipping_cost: centsToAmount(order.shipping_cost),
     discount: centsToAmount(order.discount),
     total: centsToAmount(order.total),
-    ...(viewer.role === 'admin' ? { internal_notes } : {}),
-    items: (items ?? []).map((item) => ({
+    currency: order.currency,
+    shipping_address: order.shipping_address,
+    billing_address: order.billing_address,
+    payment_method: order.payment_method,
+    payment_intent_id: order.payment_intent_id,
+    tracking_number: order.tracking_number,
+    carrier: order.carrier,
+    customer_notes: order.customer_notes,
+    ...(viewer === 'admin' ? { internal_notes: order.internal_notes } : {}),
+    cancellation_reason: order.cancellation_reason,
+    flags: order.flags,
+    version: order.version,
+    created_at: order.created_at,
+    updated_at: order.updated_at,
+    confirmed_at: order.confirmed_at,
+    shipped_at: order.shipped_at,
+    delivered_at: order.delivered_at,
+    cancelled_at: order.cancelled_at,
+    items: order.items.map((item) => ({
       id: item.id,
       product_id: item.product_id,
       product_name: item.product_name,
@@ -93,12 +119,8 @@ export function presentOrder(order: Order, viewer: AuthUser): OrderResponseDto {
       reservation_id: item.reservation_id,
       created_at: item.created_at,
     })),
-    allowed_transitions: allowedTransitions(order.status, order.payment_status, viewer.role),
+    allowed_transitions: allowedTransitions(order, viewer),
   };
-}
-
-export function markReplayed<T extends object>(body: T): T {
-  return Object.assign(body, { [REPLAYED]: true });
 }
 
 export class OrderEventResponseDto {
@@ -108,7 +130,7 @@ export class OrderEventResponseDto {
   to_status: OrderStatus | null;
   from_payment_status: PaymentStatus | null;
   to_payment_status: PaymentStatus | null;
-  details: Record<string, string | null> | null;
+  details: Record<string, unknown> | null;
   actor_id: string;
   actor_role: string;
   reason: string | null;

@@ -1,6 +1,6 @@
 import { IsEnum, IsOptional } from 'class-validator';
 import { IsHumanText } from '../../common/validators';
-import { OrderStatus, PaymentStatus } from '../order-status';
+import { OrderStatus, PaymentStatus } from '../order-process';
 
 /** An admin's change to an order; at least one field. */
 export class UpdateOrderDto {

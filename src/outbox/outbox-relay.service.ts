@@ -1,0 +1,136 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Cron, CronExpression } from '@nestjs/schedule';
+import { ClaimedEntry, OutboxRepository } from './outbox.repository';
+
+/** Carries out the effects of one topic. Throwing means "not done": the entry is retried. */
+export interface OutboxHandler {
+  /** A handler that cannot run now (no broker configured) leaves its entries waiting. */
+  readonly enabled: boolean;
+  handle(entry: ClaimedEntry): Promise<void>;
+}
+
+const BATCH = 32;
+const PURGE_BATCH = 1000;
+const IDLE_POLL_MS = 500;
+const FIRST_RETRY_S = 0.5;
+const MAX_RETRY_S = 60;
+/** Processed rows are kept this long for inspection, then deleted. */
+const RETENTION_HOURS = 72;
+
+/** Capped exponential back-off with jitter, so that replicas retrying together spread out. */
+export function retryDelaySeconds(attempts: number, random = Math.random): number {
+  const capped = Math.min(MAX_RETRY_S, FIRST_RETRY_S * 2 ** Math.max(0, attempts - 1));
+  return capped / 2 + random() * (capped / 2);
+}
+
+/**
+ * The outbox relay: after commit, it leases due entries, runs their topic's handler and marks
+ * them done, or schedules a retry. Every replica runs one; the claim statement keeps them from
+ * taking the same entry or overtaking an earlier entry of the same order.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('OutboxRelay');
+  private readonly handlers = new Map<string, OutboxHandler>();
+  private loop?: Promise<void>;
+  private stopped = false;
+  private wakeUp?: () => void;
+  private pendingNudge = false;
+  private failing = new Set<string>();
+  private leaseSeconds = 30;
+
+  constructor(private readonly outbox: OutboxRepository) {}
+
+  /** `leaseSeconds` must outlast the slowest handler, or another replica repeats its work. */
+  register(topic: string, handler: OutboxHandler, leaseSeconds = 30): void {
+    this.handlers.set(topic, handler);
+    this.leaseSeconds = Math.max(this.leaseSeconds, leaseSeconds);
+  }
+
+  /** Topics whose handler can run now. */
+  activeTopics(): string[] {
+    return [...this.handlers].filter(([, h]) => h.enabled).map(([topic]) => topic);
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.wakeUp?.();
+    await this.loop;
+  }
+
+  /** Something was just written: look now instead of at the next poll. */
+  nudge(): void {
+    this.pendingNudge = true;
+    this.wakeUp?.();
+  }
+
+  /** One pass: what it processed, for tests and the loop. */
+  async drainOnce(): Promise<number> {
+    const topics = this.activeTopics();
+    if (topics.length === 0) return 0;
+    const entries = await this.outbox.claim(topics, BATCH, this.leaseSeconds);
+    await Promise.all(entries.map((entry) => this.process(entry)));
+    return entries.length;
+  }
+
+  private async run(): Promise<void> {
+    let idle = IDLE_POLL_MS;
+    while (!this.stopped) {
+      this.pendingNudge = false;
+      let processed = 0;
+      try {
+        processed = await this.drainOnce();
+        idle = IDLE_POLL_MS;
+      } catch (error) {
+        // The database is away: wait longer between looks, up to the retry cap.
+        idle = Math.min(idle * 2, MAX_RETRY_S * 1000);
+        this.logger.warn(`Outbox relay could not claim work: ${(error as Error).message}`);
+      }
+      if (processed > 0 || this.pendingNudge) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, idle);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = undefined;
+    }
+  }
+
+  private async process(entry: ClaimedEntry): Promise<void> {
+    const handler = this.handlers.get(entry.topic)!;
+    try {
+      await handler.handle(entry);
+      await this.outbox.complete(entry.id);
+      if (this.failing.delete(entry.topic)) {
+        this.logger.log(`Outbox ${entry.topic} effects go through again`);
+      }
+    } catch (error) {
+      const message = (error as Error).message;
+      // One warning when a topic starts failing, not one per attempt.
+      if (!this.failing.has(entry.topic)) {
+        this.failing.add(entry.topic);
+        this.logger.warn(`Outbox ${entry.kind} for order ${entry.order_id} failed: ${message}`);
+      }
+      await this.outbox
+        .retry(entry.id, retryDelaySeconds(entry.attempts), message)
+        .catch(() => undefined); // the lease runs out and the entry is taken again
+    }
+  }
+
+  /** Keeps the table small; every replica may run it at once. */
+  @Cron(CronExpression.EVERY_10_MINUTES)
+  async purgeProcessed(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await this.outbox.purge(RETENTION_HOURS, PURGE_BATCH);
+      total += deleted;
+      if (deleted < PURGE_BATCH) return total;
+    }
+  }
+}
