@@ -36,7 +36,7 @@ export class HealthController {
     return { status: 'ok', checks: result.details };
   }
 
-  /** The old service's health document, plus the readiness details. */
+  /** The health document clients of the platform already read, plus the readiness details. */
   @Get()
   async overall(@Res({ passthrough: true }) res: Response) {
     const { ok, result } = await this.health.readiness();

@@ -3,7 +3,7 @@ import { priceOrder, PricingRules } from './pricing';
 const rules: PricingRules = { taxRate: 0.08, shippingFee: 1000, freeShippingThreshold: 10000 };
 
 describe('priceOrder', () => {
-  it('prices the old service way, in cents', () => {
+  it('prices as the platform does, in cents', () => {
     const priced = priceOrder(
       [
         { unitPrice: 129999, quantity: 3 },

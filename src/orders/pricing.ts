@@ -22,7 +22,7 @@ export interface PricedOrder {
 }
 
 /**
- * The old service's pricing, in integer cents: subtotal = Σ unit × quantity; tax = subtotal ×
+ * The platform's pricing, in integer cents: subtotal = Σ unit × quantity; tax = subtotal ×
  * rate, rounded half-up once per order; shipping is charged below the free-shipping threshold;
  * total = subtotal + tax + shipping − discount.
  */

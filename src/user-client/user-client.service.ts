@@ -5,7 +5,7 @@ import { firstValueFrom } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user';
 import { appConfig, type AppConfig } from '../config/app.config';
 
-/** The old service's customer name: the local part of the e-mail address. */
+/** The customer name clients of the platform already know: the local part of the e-mail. */
 export function nameFromEmail(email: string): string {
   return email.split('@')[0].slice(0, 200);
 }
