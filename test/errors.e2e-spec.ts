@@ -1,6 +1,6 @@
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import { expectNoLeak, expectProblem } from './utils/problem';
-import { makeUser, objectId, TestUser } from './utils/tokens';
+import { objectId } from './utils/tokens';
 
 const ORDERS = '/api/orders';
 
@@ -18,17 +18,8 @@ const orderBody = (extra: Record<string, unknown> = {}) => ({
 });
 
 describe('errors answer RFC 9457 problem+json', () => {
-  let t: TestApp;
-  let customer: TestUser;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    customer = makeUser('customer');
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useOrderService();
+  const { customer } = t;
 
   it('400 MALFORMED_JSON for a body that is not JSON, without echoing the parser', async () => {
     const res = await t.http

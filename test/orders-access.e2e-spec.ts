@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Response, Test } from 'supertest';
-import { FakeProductService } from './fakes/product-service';
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import {
   createOrder,
   driveTo,
@@ -32,24 +31,9 @@ function withoutInstance(problem: Record<string, unknown>): Record<string, unkno
 }
 
 describe('orders: who may do what', () => {
-  let fake: FakeProductService;
-  let t: TestApp;
-  let owner: TestUser;
-  let other: TestUser;
-  let admin: TestUser;
-
-  beforeAll(async () => {
-    fake = await FakeProductService.start();
-    t = await createTestApp({ ...NO_RATE_LIMITS, PRODUCT_SERVICE_URL: fake.url });
-    owner = makeUser('customer');
-    other = makeUser('customer');
-    admin = makeUser('admin');
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const t = useOrderService({ product: true, env: NO_RATE_LIMITS });
+  const { customer: owner, admin } = t;
+  const other = makeUser('customer');
 
   const userFor = (who: Who): TestUser | null => ({ owner, other, admin, anonymous: null })[who];
 

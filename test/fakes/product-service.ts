@@ -273,6 +273,10 @@ const HTML_PAGE =
  * `GET /api/products/sku/:sku` and `GET /api/products`, with the real service's answers,
  * including Mongoose's 500 on an id that is not an ObjectId.
  */
+export interface ProductServiceOptions {
+  products?: ProductDocument[];
+}
+
 export class FakeProductService extends FakeHttpService {
   /** Keyed by `_id`; tests may add, replace and remove documents directly. */
   products: Map<string, ProductDocument>;
@@ -284,11 +288,19 @@ export class FakeProductService extends FakeHttpService {
   }
 
   static async start(
-    options: { products?: ProductDocument[]; port?: number } = {},
+    options: ProductServiceOptions & { port?: number } = {},
   ): Promise<FakeProductService> {
-    const fake = new FakeProductService(options.products ?? structuredClone(DEMO_PRODUCTS));
+    const fake = FakeProductService.create(options);
     await fake.listen(options.port ?? 0);
     return fake;
+  }
+
+  /**
+   * The fake, not listening yet (`up()` starts it): a test fixture hands it out while a describe
+   * block is being collected, before its beforeAll can await anything.
+   */
+  static create(options: ProductServiceOptions = {}): FakeProductService {
+    return new FakeProductService(options.products ?? structuredClone(DEMO_PRODUCTS));
   }
 
   /** Stores a complete, valid product built from `p` and defaults, with a fresh id unless given. */

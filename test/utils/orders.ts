@@ -1,6 +1,7 @@
 import type { Response } from 'supertest';
 import { DEMO_PRODUCTS } from '../../src/product-client/demo-catalog';
 import type { ProductDocument } from '../../src/product-client/product-document';
+import { OrdersClient } from './api-client';
 import type { TestApp } from './app';
 import type { TestUser } from './tokens';
 
@@ -9,7 +10,7 @@ import type { TestUser } from './tokens';
  * written out here from the issue, independently of src/, so a wrong table in src/ fails a test.
  */
 
-export const ORDERS = '/api/orders';
+export { ORDERS } from './api-client';
 
 /**
  * These suites prove the order API, not rate limiting: one customer and one admin send hundreds
@@ -280,7 +281,7 @@ export async function createOrder(
   user: TestUser,
   body: Record<string, unknown> = validOrderBody(),
 ): Promise<OrderJson> {
-  const res = await t.http.post(ORDERS).set(user.auth).send(body);
+  const res = await new OrdersClient(t).create(user, body);
   expectStatus(res, 201);
   return res.body as OrderJson;
 }
@@ -293,14 +294,11 @@ export function patchStatus(
   status: string,
   reason?: string,
 ) {
-  return t.http
-    .patch(`${ORDERS}/${id}/status`)
-    .set(user.auth)
-    .send(reason === undefined ? { status } : { status, reason });
+  return new OrdersClient(t).patchStatus(user, id, status, { reason });
 }
 
 export function putOrder(t: TestApp, user: TestUser, id: string, body: Record<string, unknown>) {
-  return t.http.put(`${ORDERS}/${id}`).set(user.auth).send(body);
+  return new OrdersClient(t).update(user, id, body);
 }
 
 /**
@@ -342,7 +340,7 @@ export async function driveTo(
     expect(order.status).toBe(step);
   }
   if (!order) {
-    const res = await t.http.get(`${ORDERS}/${id}`).set(admin.auth);
+    const res = await new OrdersClient(t).get(admin, id);
     expectStatus(res, 200);
     order = res.body as OrderJson;
   }
