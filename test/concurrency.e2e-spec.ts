@@ -1,5 +1,4 @@
 import type { Response } from 'supertest';
-import type { ProductDocument } from '../src/product-client/product-document';
 import { useOrderService } from './utils/fixture';
 import {
   adminAllowed,
@@ -22,11 +21,7 @@ import { makeUser, TestUser } from './utils/tokens';
 
 describe('safe under races: compare-and-set transitions, ETag and If-Match', () => {
   const t = useOrderService({ product: true });
-  let p: ProductDocument;
-
-  beforeAll(() => {
-    p = t.products.add({ price: 42.5, stock: 10_000 });
-  });
+  const p = t.products.add({ price: 42.5, stock: 10_000 });
 
   const newOrder = (customer: TestUser): Promise<OrderJson> =>
     createOrder(t, customer, validOrderBody([{ product_id: p._id, quantity: 1 }]));

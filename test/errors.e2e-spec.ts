@@ -1,4 +1,5 @@
 import { useOrderService } from './utils/fixture';
+import { ADDRESS } from './utils/orders';
 import { expectNoLeak, expectProblem } from './utils/problem';
 import { objectId } from './utils/tokens';
 
@@ -7,13 +8,7 @@ const ORDERS = '/api/orders';
 /** An order request that is valid apart from what a test adds to it. */
 const orderBody = (extra: Record<string, unknown> = {}) => ({
   items: [{ product_id: objectId(), quantity: 1 }],
-  shipping_address: {
-    street: '1 Main Street',
-    city: 'Springfield',
-    state: 'IL',
-    zipCode: '62701',
-    country: 'US',
-  },
+  shipping_address: { ...ADDRESS },
   ...extra,
 });
 

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import type { ProductDocument } from '../src/product-client/product-document';
 import { useOrderService } from './utils/fixture';
 import {
   createOrder,
@@ -74,11 +73,7 @@ const trail = (events: EventJson[]): TrailEntry[] =>
 
 describe('GET /api/orders/:id/history', () => {
   const t = useOrderService({ product: true });
-  let p: ProductDocument;
-
-  beforeAll(() => {
-    p = t.products.add({ price: 60, stock: 10_000 });
-  });
+  const p = t.products.add({ price: 60, stock: 10_000 });
 
   const newOrder = (customer: TestUser): Promise<OrderJson> =>
     createOrder(t, customer, validOrderBody([{ product_id: p._id, quantity: 2 }]));

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
-import type { ProductDocument } from '../src/product-client/product-document';
 import type { TestApp } from './utils/app';
 import { useOrderService, type OrderService } from './utils/fixture';
 import { expectStatus, mustOrderRow, OrderJson, validOrderBody } from './utils/orders';
@@ -43,19 +42,15 @@ async function expectNamed(t: TestApp, res: Response, user: TestUser, name: stri
   return order;
 }
 
+/** An app on a fake Product Service and a fake User Service, with `env` on top. */
+const useUserServiceApp = (env: Record<string, string | undefined>) =>
+  useOrderService({ product: true, user: true, env });
+
 describe('User Service: the customer name', () => {
   const TIMEOUT_MS = 1500;
-  const t = useOrderService({
-    product: true,
-    user: true,
-    env: { USER_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS) },
-  });
+  const t = useUserServiceApp({ USER_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS) });
   const { products, users } = t;
-  let item: ProductDocument;
-
-  beforeAll(() => {
-    item = products.add({ price: 12.5, stock: 10_000 });
-  });
+  const item = products.add({ price: 12.5, stock: 10_000 });
 
   const body = () => validOrderBody([item._id]);
   const meCalls = (user: TestUser) =>
@@ -191,11 +186,7 @@ describe('User Service: the customer name', () => {
 
 describe('User Service: cache lifetime', () => {
   const TTL_MS = 600;
-  const t = useOrderService({
-    product: true,
-    user: true,
-    env: { USER_NAME_CACHE_TTL_MS: String(TTL_MS) },
-  });
+  const t = useUserServiceApp({ USER_NAME_CACHE_TTL_MS: String(TTL_MS) });
   const { products, users } = t;
 
   it('asks again once USER_NAME_CACHE_TTL_MS has passed, and sees a changed name', async () => {
@@ -232,7 +223,7 @@ describe('User Service: cache lifetime', () => {
 
 describe('User Service: not configured', () => {
   // The fake runs, so the test can show that nobody calls it.
-  const t = useOrderService({ product: true, user: true, env: { USER_SERVICE_URL: undefined } });
+  const t = useUserServiceApp({ USER_SERVICE_URL: undefined });
   const { products, users } = t;
 
   it('names the customer after the e-mail and calls nobody', async () => {

@@ -57,17 +57,17 @@ describe('orders: who may do what', () => {
   const ENDPOINTS: Endpoint[] = [
     {
       name: 'GET /api/orders/:id',
-      send: ({ id }) => t.http.get(`${ORDERS}/${id}`),
+      send: ({ id }) => t.orders.get(null, id),
       expected: { owner: 200, other: 404, admin: 200, anonymous: 401 },
     },
     {
       name: 'GET /api/orders/number/:order_number',
-      send: ({ number }) => t.http.get(`${ORDERS}/number/${number}`),
+      send: ({ number }) => t.orders.getByNumber(null, number),
       expected: { owner: 200, other: 404, admin: 200, anonymous: 401 },
     },
     {
       name: 'DELETE /api/orders/:id/cancel',
-      send: ({ id }) => t.http.delete(`${ORDERS}/${id}/cancel`).send({ reason: 'Changed my mind' }),
+      send: ({ id }) => t.orders.cancel(null, id, { reason: 'Changed my mind' }),
       expected: { owner: 200, other: 404, admin: 200, anonymous: 401 },
       after: (body, before) => {
         expect(body).toMatchObject({
@@ -79,7 +79,7 @@ describe('orders: who may do what', () => {
     },
     {
       name: 'PUT /api/orders/:id',
-      send: ({ id }) => t.http.put(`${ORDERS}/${id}`).send({ tracking_number: 'TRACK-123' }),
+      send: ({ id }) => t.orders.update(null, id, { tracking_number: 'TRACK-123' }),
       expected: { owner: 403, other: 403, admin: 200, anonymous: 401 },
       after: (body, before) => {
         expect(body).toMatchObject({
@@ -91,7 +91,7 @@ describe('orders: who may do what', () => {
     },
     {
       name: 'PATCH /api/orders/:id/status',
-      send: ({ id }) => t.http.patch(`${ORDERS}/${id}/status`).send({ status: 'confirmed' }),
+      send: ({ id }) => t.orders.patchStatus(null, id, 'confirmed'),
       expected: { owner: 403, other: 403, admin: 200, anonymous: 401 },
       after: (body, before) => {
         expect(body).toMatchObject({ status: 'confirmed', version: before.version + 1 });

@@ -39,16 +39,10 @@ export class FakeInventoryService extends FakeHttpService {
     this.stock = stock;
   }
 
-  /** Stock defaults to the demo catalog's, so it agrees with a default FakeProductService. */
-  static async start(
-    options: InventoryServiceOptions & { port?: number } = {},
-  ): Promise<FakeInventoryService> {
-    const fake = FakeInventoryService.create(options);
-    await fake.listen(options.port ?? 0);
-    return fake;
-  }
-
-  /** The fake, not listening yet (`up()` starts it); see FakeProductService.create. */
+  /**
+   * The fake, not listening yet: `up()` starts it (see FakeHttpService.start). Stock defaults to
+   * the demo catalog's, so it agrees with a default FakeProductService.
+   */
   static create(options: InventoryServiceOptions = {}): FakeInventoryService {
     const stock =
       options.stock === undefined

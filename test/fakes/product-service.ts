@@ -92,6 +92,19 @@ export abstract class FakeHttpService {
     });
   }
 
+  /**
+   * Creates the fake (each subclass's `create`) and listens on `port`, or on a free one. A fixture
+   * calls `create` alone, while jest collects a describe block, and `up()` in its beforeAll.
+   */
+  static async start<T extends FakeHttpService, O extends object>(
+    this: { create(options?: O): T },
+    options: O & { port?: number } = {} as O,
+  ): Promise<T> {
+    const fake = this.create(options);
+    await fake.listen(options.port ?? 0);
+    return fake;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -287,18 +300,7 @@ export class FakeProductService extends FakeHttpService {
     this.products = new Map(products.map((p) => [p._id, p]));
   }
 
-  static async start(
-    options: ProductServiceOptions & { port?: number } = {},
-  ): Promise<FakeProductService> {
-    const fake = FakeProductService.create(options);
-    await fake.listen(options.port ?? 0);
-    return fake;
-  }
-
-  /**
-   * The fake, not listening yet (`up()` starts it): a test fixture hands it out while a describe
-   * block is being collected, before its beforeAll can await anything.
-   */
+  /** The fake, not listening yet: `up()` starts it (see FakeHttpService.start). */
   static create(options: ProductServiceOptions = {}): FakeProductService {
     return new FakeProductService(options.products ?? structuredClone(DEMO_PRODUCTS));
   }

@@ -54,15 +54,7 @@ export class FakeUserService extends FakeHttpService {
     this.secret = secret;
   }
 
-  static async start(
-    options: UserServiceOptions & { port?: number } = {},
-  ): Promise<FakeUserService> {
-    const fake = FakeUserService.create(options);
-    await fake.listen(options.port ?? 0);
-    return fake;
-  }
-
-  /** The fake, not listening yet (`up()` starts it); see FakeProductService.create. */
+  /** The fake, not listening yet: `up()` starts it (see FakeHttpService.start). */
   static create(options: UserServiceOptions = {}): FakeUserService {
     const fake = new FakeUserService(options.secret ?? TEST_SECRET);
     for (const user of options.users ?? []) fake.users.set(user._id, user);

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { FakeProductService } from '../fakes/product-service';
 import { createTestDatabase, dropTestDatabase, withAdminClient } from '../utils/database';
-import { ORDERS, PRODUCTS } from '../utils/orders';
+import { ADDRESS, ORDERS, PRODUCTS } from '../utils/orders';
 import {
   exitWithin,
   freePort,
@@ -180,13 +180,7 @@ class Load {
         },
         body: JSON.stringify({
           items: request.lines,
-          shipping_address: {
-            street: '1 Main Street',
-            city: 'Springfield',
-            state: 'IL',
-            zipCode: '62701',
-            country: 'US',
-          },
+          shipping_address: ADDRESS,
         }),
         signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
       });
