@@ -1,13 +1,7 @@
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 
 describe('smoke', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useOrderService();
 
   it('GET / answers the service banner', async () => {
     const res = await t.http.get('/');

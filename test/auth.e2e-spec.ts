@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import { expectProblem } from './utils/problem';
 import { makeUser, objectId, signToken, TEST_SECRET } from './utils/tokens';
 
@@ -83,15 +83,7 @@ const REJECTED: Case[] = [
 ];
 
 describe('authentication and roles', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useOrderService();
 
   const matrix = REJECTED.flatMap((c) => [LIST, ADMIN_LIST].map((path) => ({ ...c, path })));
 

@@ -1,7 +1,5 @@
 import type { Response } from 'supertest';
-import type { ProductDocument } from '../src/product-client/product-document';
-import { FakeProductService } from './fakes/product-service';
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import {
   adminAllowed,
   createOrder,
@@ -22,43 +20,18 @@ import { countEvents, etag, eventRows, expectEtagOfBody } from './utils/safety';
 import { makeUser, TestUser } from './utils/tokens';
 
 describe('safe under races: compare-and-set transitions, ETag and If-Match', () => {
-  let fake: FakeProductService;
-  let t: TestApp;
-  let p: ProductDocument;
-
-  beforeAll(async () => {
-    fake = await FakeProductService.start();
-    t = await createTestApp({ PRODUCT_SERVICE_URL: fake.url });
-    p = fake.add({ price: 42.5, stock: 10_000 });
-  });
-
-  afterEach(() => fake.reset());
-
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const t = useOrderService({ product: true });
+  const p = t.products.add({ price: 42.5, stock: 10_000 });
 
   const newOrder = (customer: TestUser): Promise<OrderJson> =>
     createOrder(t, customer, validOrderBody([{ product_id: p._id, quantity: 1 }]));
 
-  const cancel = (user: TestUser, id: string, ifMatch?: string, reason?: string) => {
-    const req = t.http.delete(`${ORDERS}/${id}/cancel`).set(user.auth);
-    if (ifMatch !== undefined) req.set('If-Match', ifMatch);
-    return reason === undefined ? req : req.send({ reason });
-  };
-
-  const patch = (user: TestUser, id: string, status: string, ifMatch?: string) => {
-    const req = t.http.patch(`${ORDERS}/${id}/status`).set(user.auth);
-    if (ifMatch !== undefined) req.set('If-Match', ifMatch);
-    return req.send({ status });
-  };
-
-  const put = (user: TestUser, id: string, body: Record<string, unknown>, ifMatch?: string) => {
-    const req = t.http.put(`${ORDERS}/${id}`).set(user.auth);
-    if (ifMatch !== undefined) req.set('If-Match', ifMatch);
-    return req.send(body);
-  };
+  const cancel = (user: TestUser, id: string, ifMatch?: string, reason?: string) =>
+    t.orders.cancel(user, id, { ifMatch, reason });
+  const patch = (user: TestUser, id: string, status: string, ifMatch?: string) =>
+    t.orders.patchStatus(user, id, status, { ifMatch });
+  const put = (user: TestUser, id: string, body: Record<string, unknown>, ifMatch?: string) =>
+    t.orders.update(user, id, body, { ifMatch });
 
   /** The status changes recorded for an order, as [from, to, actor_role]. */
   async function statusTrail(id: string): Promise<[string | null, string | null, string][]> {

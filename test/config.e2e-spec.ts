@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ConfigValidationError } from '../src/config/environment';
 import { createTestApp } from './utils/app';
-import { exitWithin, serviceEnv, startService } from './utils/service';
+import { exitWithin, useServiceSpawner } from './utils/service';
 
 // The pure validation rules are unit-tested in src/config/environment.spec.ts; this file checks
 // what an operator sees when the real process is started with a bad setting.
@@ -11,15 +8,10 @@ import { exitWithin, serviceEnv, startService } from './utils/service';
 const STACK_FRAME = /^\s+at .+(\(|:\d+:\d+)/m;
 
 describe('a bad setting stops the service at start-up', () => {
-  let cwd: string;
-
-  beforeAll(() => {
-    cwd = mkdtempSync(join(tmpdir(), 'order-config-'));
-  });
-
-  afterAll(() => {
-    rmSync(cwd, { recursive: true, force: true });
-  });
+  const services = useServiceSpawner();
+  /** No database, and no waiting: these starts are meant to fail. */
+  const start = (env: Record<string, string>) =>
+    services.spawn({ env, database: 'none', readyWithinMs: false });
 
   it.each([
     ['PORT', { PORT: 'abc' }],
@@ -28,7 +20,7 @@ describe('a bad setting stops the service at start-up', () => {
     ['ALGORITHM', { ALGORITHM: 'none' }],
   ])('%s: exits non-zero within seconds, naming it, without a stack trace', async (name, env) => {
     const started = Date.now();
-    const service = startService(serviceEnv(env), cwd);
+    const service = await start(env);
 
     const code = await exitWithin(service, 10_000);
 
@@ -43,7 +35,7 @@ describe('a bad setting stops the service at start-up', () => {
   });
 
   it('names every bad variable in one message', async () => {
-    const service = startService(serviceEnv({ PORT: 'abc', DATABASE_URL: 'mysql://x' }), cwd);
+    const service = await start({ PORT: 'abc', DATABASE_URL: 'mysql://x' });
 
     expect(await exitWithin(service, 10_000)).not.toBe(0);
     expect(service.stderr()).toMatch(/\bPORT\b/);

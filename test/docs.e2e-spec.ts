@@ -1,4 +1,4 @@
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 
 // Not the defaults, so that the assertions prove the values come from the configuration.
 const APP_NAME = 'Order Service (docs test)';
@@ -13,15 +13,7 @@ interface OpenApiDocument {
 }
 
 describe('API documentation and banner', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ APP_NAME, APP_VERSION });
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useOrderService({ env: { APP_NAME, APP_VERSION } });
 
   it('GET /docs-json is an OpenAPI 3 document with bearer security', async () => {
     const res = await t.http.get('/docs-json');

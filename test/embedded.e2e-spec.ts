@@ -9,14 +9,7 @@ import {
   EMBEDDED_PASSWORD,
   EMBEDDED_USER,
 } from '../src/database/embedded-postgres';
-import {
-  exitWithin,
-  freePort,
-  RunningService,
-  serviceEnv,
-  startService,
-  waitUntilReady,
-} from './utils/service';
+import { exitWithin, SpawnedService, useServiceSpawner } from './utils/service';
 
 // Three real starts of the built service, one of them an initdb: slow on a small machine.
 jest.setTimeout(180_000);
@@ -57,7 +50,9 @@ function isAlive(pid: number): boolean {
 describe('the service on its embedded PostgreSQL (no DATABASE_URL)', () => {
   let root: string;
   let dataDir: string;
-  const services: RunningService[] = [];
+  // Its afterAll is declared first, so it kills the services before the one below stops their
+  // PostgreSQL and removes the data directory.
+  const services = useServiceSpawner();
   const marker = randomUUID();
 
   const postmasterPid = (): number | undefined => {
@@ -65,18 +60,15 @@ describe('the service on its embedded PostgreSQL (no DATABASE_URL)', () => {
     return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : undefined;
   };
 
-  async function start(): Promise<{ service: RunningService; port: number; dbPort: number }> {
-    const port = await freePort();
-    const service = startService(
-      serviceEnv({ EMBEDDED_DB_DIR: dataDir, PORT: String(port) }),
-      // No .env there: a developer's DATABASE_URL must not turn this into a real-server test.
-      root,
-    );
-    services.push(service);
-    await waitUntilReady(service, port, 120_000);
+  async function start(): Promise<{ service: SpawnedService; port: number; dbPort: number }> {
+    const service = await services.spawn({
+      env: { EMBEDDED_DB_DIR: dataDir },
+      database: 'none',
+      readyWithinMs: 120_000,
+    });
     const match = EMBEDDED_LOG.exec(service.stdout());
     if (!match) throw new Error(`no embedded-database log line in:\n${service.stdout()}`);
-    return { service, port, dbPort: Number(match[1]) };
+    return { service, port: service.port, dbPort: Number(match[1]) };
   }
 
   beforeAll(() => {
@@ -87,9 +79,6 @@ describe('the service on its embedded PostgreSQL (no DATABASE_URL)', () => {
   });
 
   afterAll(async () => {
-    for (const { child } of services) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
     const pid = root && existsSync(root) ? postmasterPid() : undefined;
     if (pid && isAlive(pid)) {
       process.kill(pid, 'SIGINT');
@@ -99,7 +88,7 @@ describe('the service on its embedded PostgreSQL (no DATABASE_URL)', () => {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  let first: { service: RunningService; dbPort: number };
+  let first: { service: SpawnedService; dbPort: number };
 
   it('starts, migrates its own database and becomes ready', async () => {
     first = await start();

@@ -1,34 +1,20 @@
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
+import { ADDRESS } from './utils/orders';
 import { expectNoLeak, expectProblem } from './utils/problem';
-import { makeUser, objectId, TestUser } from './utils/tokens';
+import { objectId } from './utils/tokens';
 
 const ORDERS = '/api/orders';
 
 /** An order request that is valid apart from what a test adds to it. */
 const orderBody = (extra: Record<string, unknown> = {}) => ({
   items: [{ product_id: objectId(), quantity: 1 }],
-  shipping_address: {
-    street: '1 Main Street',
-    city: 'Springfield',
-    state: 'IL',
-    zipCode: '62701',
-    country: 'US',
-  },
+  shipping_address: { ...ADDRESS },
   ...extra,
 });
 
 describe('errors answer RFC 9457 problem+json', () => {
-  let t: TestApp;
-  let customer: TestUser;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-    customer = makeUser('customer');
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useOrderService();
+  const { customer } = t;
 
   it('400 MALFORMED_JSON for a body that is not JSON, without echoing the parser', async () => {
     const res = await t.http

@@ -1,6 +1,6 @@
 import { AddressInfo, createServer, Server, Socket, connect } from 'node:net';
 import { ShutdownState } from '../src/health/shutdown-state';
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import { expectProblem } from './utils/problem';
 
 /**
@@ -62,23 +62,23 @@ const HEALTHY = {
 };
 
 describe('health probes', () => {
-  let t: TestApp;
   let proxy: DatabaseProxy;
 
+  // Declared before the app's, so the proxy is open when the app first connects through it.
   beforeAll(async () => {
     const server = new URL(process.env.TEST_DATABASE_URL!);
     proxy = new DatabaseProxy(server.hostname, Number(server.port || 5432));
     await proxy.open();
-    // A short ping timeout keeps the "database down" checks fast.
-    t = await createTestApp(
-      { HEALTH_DB_TIMEOUT_MS: '1000' },
-      { mapDatabaseUrl: (url) => proxy.route(url) },
-    );
   });
 
   afterAll(async () => {
     await proxy.close();
-    await t?.close();
+  });
+
+  const t = useOrderService({
+    // A short ping timeout keeps the "database down" checks fast.
+    env: { HEALTH_DB_TIMEOUT_MS: '1000' },
+    app: { mapDatabaseUrl: (url) => proxy.route(url) },
   });
 
   describe('with the database up', () => {
@@ -167,15 +167,7 @@ describe('health probes', () => {
 });
 
 describe('readiness during shutdown', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useOrderService();
 
   it('turns 503 as soon as shutdown begins, while liveness stays 200', async () => {
     const before = await t.http.get('/health/ready');

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import type { ProductDocument } from '../src/product-client/product-document';
-import { FakeProductService } from './fakes/product-service';
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import {
   createOrder,
   expectStatus,
@@ -74,30 +72,13 @@ const trail = (events: EventJson[]): TrailEntry[] =>
   events.map((e) => [e.type, e.from_status, e.to_status, e.actor_role, e.reason]);
 
 describe('GET /api/orders/:id/history', () => {
-  let fake: FakeProductService;
-  let t: TestApp;
-  let p: ProductDocument;
-
-  beforeAll(async () => {
-    fake = await FakeProductService.start();
-    t = await createTestApp({ PRODUCT_SERVICE_URL: fake.url });
-    p = fake.add({ price: 60, stock: 10_000 });
-  });
-
-  afterEach(() => fake.reset());
-
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const t = useOrderService({ product: true });
+  const p = t.products.add({ price: 60, stock: 10_000 });
 
   const newOrder = (customer: TestUser): Promise<OrderJson> =>
     createOrder(t, customer, validOrderBody([{ product_id: p._id, quantity: 2 }]));
 
-  const history = (user: TestUser | null, id: string) => {
-    const req = t.http.get(`${ORDERS}/${id}/history`);
-    return user ? req.set(user.auth) : req;
-  };
+  const history = (user: TestUser | null, id: string) => t.orders.history(user, id);
 
   async function changed(res: PromiseLike<Response>): Promise<OrderJson> {
     const answer = await res;
@@ -108,7 +89,7 @@ describe('GET /api/orders/:id/history', () => {
   const patch = (admin: TestUser, id: string, body: Record<string, unknown>) =>
     t.http.patch(`${ORDERS}/${id}/status`).set(admin.auth).send(body);
   const put = (admin: TestUser, id: string, body: Record<string, unknown>) =>
-    t.http.put(`${ORDERS}/${id}`).set(admin.auth).send(body);
+    t.orders.update(admin, id, body);
 
   /** The history as `user` sees it, its shape checked and its events matched to the rows. */
   async function readHistory(user: TestUser, order: OrderJson): Promise<HistoryJson> {

@@ -2,16 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { IdempotencyService, requestHash } from '../src/idempotency/idempotency.service';
 import type { ProductDocument } from '../src/product-client/product-document';
-import { FakeProductService } from './fakes/product-service';
-import { createTestApp, TestApp } from './utils/app';
-import {
-  countRows,
-  expectStatus,
-  itemRows,
-  OrderJson,
-  ORDERS,
-  validOrderBody,
-} from './utils/orders';
+import { useOrderService } from './utils/fixture';
+import { countRows, expectStatus, itemRows, OrderJson, validOrderBody } from './utils/orders';
 import { expectProblem } from './utils/problem';
 import {
   backdateKey,
@@ -28,23 +20,8 @@ import { makeUser, TestUser } from './utils/tokens';
 const REPLAYED = 'idempotent-replayed';
 
 describe('Idempotency-Key on POST /api/orders', () => {
-  let fake: FakeProductService;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    fake = await FakeProductService.start();
-    t = await createTestApp({ PRODUCT_SERVICE_URL: fake.url });
-  });
-
-  afterEach(async () => {
-    fake.reset();
-    await fake.up();
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const t = useOrderService({ product: true });
+  const fake = t.products;
 
   /** A product of this test alone, so stock and price changes do not leak between tests. */
   const product = (fields: Partial<ProductDocument> = {}): ProductDocument =>
@@ -53,11 +30,8 @@ describe('Idempotency-Key on POST /api/orders', () => {
   const body = (p: ProductDocument, quantity = 1) =>
     validOrderBody([{ product_id: p._id, quantity }]);
 
-  const post = (user: TestUser, payload: Record<string, unknown>, key?: string) => {
-    const req = t.http.post(ORDERS).set(user.auth);
-    if (key !== undefined) req.set('Idempotency-Key', key);
-    return req.send(payload);
-  };
+  const post = (user: TestUser, payload: Record<string, unknown>, key?: string) =>
+    t.orders.create(user, payload, { idempotencyKey: key });
 
   /** A first, non-replayed 201 and its stored key. */
   async function expectFirst(res: Response, user: TestUser, key: string): Promise<OrderJson> {

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { Environment, validateEnvironment } from '../src/config/environment';
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
+import { freePort } from './utils/service';
 
 // The Kubernetes manifests in deploy/k8s must not drift from the service: every name, port, path
 // and duration they mention is checked against the code, .env.example, the Dockerfile and
@@ -572,24 +572,11 @@ describe('deploy/k8s: Service, autoscaler, disruption budget, ServiceMonitor', (
 });
 
 describe('deploy/k8s: the paths exist in the service', () => {
-  let t: TestApp;
   let metricsPort: number;
-
-  beforeAll(async () => {
+  const t = useOrderService({
     // A free port stands in for METRICS_PORT (whose value is checked above), so that parallel
     // runs never collide.
-    metricsPort = await new Promise<number>((ok, fail) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as AddressInfo;
-        server.close(() => ok(port));
-      });
-      server.once('error', fail);
-    });
-    t = await createTestApp({ METRICS_PORT: String(metricsPort) });
-  });
-
-  afterAll(async () => {
-    await t?.close();
+    env: async () => ({ METRICS_PORT: String((metricsPort = await freePort())) }),
   });
 
   it.each(

@@ -1,20 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { runMigrationsLocked } from '../src/database/migrate';
-import { dataSourceFor, databaseUrl, withAdminClient } from './utils/database';
-
-// The run's prefix, so that the global teardown drops these even when a test dies half-way.
-let counter = 0;
-async function createEmptyDatabase(): Promise<string> {
-  counter += 1;
-  const name = `order_test_${process.env.TEST_RUN_ID}_mig_${counter}_${Date.now() % 100000}`;
-  // template0: nothing a previous test left in template1 can leak into "brand-new".
-  await withAdminClient((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE template0`));
-  return name;
-}
-
-async function dropDatabase(name: string): Promise<void> {
-  await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-}
+import { createEmptyDatabase, dataSourceFor, dropTestDatabase } from './utils/database';
 
 async function publicTables(ds: DataSource): Promise<string[]> {
   const rows: { table_name: string }[] = await ds.query(
@@ -42,19 +28,19 @@ async function appliedMigrations(ds: DataSource): Promise<string[]> {
 }
 
 describe('migrations on a brand-new database', () => {
-  let name: string;
+  let database: { name: string; url: string };
   let ds: DataSource;
   let known: string[];
 
   beforeAll(async () => {
-    name = await createEmptyDatabase();
-    ds = await dataSourceFor(databaseUrl(name)).initialize();
+    database = await createEmptyDatabase();
+    ds = await dataSourceFor(database.url).initialize();
     known = ds.migrations.map((m) => m.name ?? m.constructor.name);
   });
 
   afterAll(async () => {
     if (ds?.isInitialized) await ds.destroy();
-    if (name) await dropDatabase(name);
+    if (database) await dropTestDatabase(database.name);
   });
 
   it('starts empty', async () => {
@@ -107,19 +93,19 @@ describe('migrations on a brand-new database', () => {
 });
 
 describe('replicas starting together', () => {
-  let name: string;
+  let database: { name: string; url: string };
   const sources: DataSource[] = [];
 
   beforeAll(async () => {
-    name = await createEmptyDatabase();
+    database = await createEmptyDatabase();
     for (let i = 0; i < 2; i += 1) {
-      sources.push(await dataSourceFor(databaseUrl(name)).initialize());
+      sources.push(await dataSourceFor(database.url).initialize());
     }
   });
 
   afterAll(async () => {
     for (const ds of sources) if (ds.isInitialized) await ds.destroy();
-    if (name) await dropDatabase(name);
+    if (database) await dropTestDatabase(database.name);
   });
 
   it('apply each migration exactly once when both run at the same moment', async () => {

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
 import type { ProductDocument } from '../src/product-client/product-document';
-import { FakeInventoryService, type FakeReservation } from './fakes/inventory-service';
-import { FakeProductService, type RecordedRequest } from './fakes/product-service';
-import { createTestApp, TestApp } from './utils/app';
+import { type FakeReservation } from './fakes/inventory-service';
+import { type RecordedRequest } from './fakes/product-service';
+import type { TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import {
   countRows,
   expectStatus,
@@ -18,7 +19,7 @@ import {
 } from './utils/orders';
 import { failedEffect, pendingEffects, stockSettled } from './utils/outbox';
 import { expectProblem } from './utils/problem';
-import { makeUser, TestUser } from './utils/tokens';
+import { TestUser } from './utils/tokens';
 
 /*
  * "Resilient neighbours": stock is reserved at the Inventory Service for every line of an order,
@@ -54,36 +55,15 @@ async function rowsFor(t: TestApp, orderId: string): Promise<{ orders: number; i
 describe('Inventory Service: stock reservations', () => {
   const RESERVATION_MINUTES = 20;
   const TIMEOUT_MS = 1000;
-  let products: FakeProductService;
-  let inventory: FakeInventoryService;
-  let t: TestApp;
-  let customer: TestUser;
-  let admin: TestUser;
-
-  beforeAll(async () => {
-    products = await FakeProductService.start();
-    inventory = await FakeInventoryService.start();
-    t = await createTestApp({
-      PRODUCT_SERVICE_URL: products.url,
-      INVENTORY_SERVICE_URL: inventory.url,
+  const t = useOrderService({
+    product: true,
+    inventory: true,
+    env: {
       INVENTORY_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS),
       RESERVATION_MINUTES: String(RESERVATION_MINUTES),
-    });
-    customer = makeUser('customer');
-    admin = makeUser('admin');
+    },
   });
-
-  afterEach(async () => {
-    inventory.reset();
-    products.reset();
-    await inventory.up();
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await inventory?.close();
-    await products?.close();
-  });
+  const { products, inventory, customer, admin } = t;
 
   /** A product of this test alone, with `stock` units at the Inventory Service. */
   function product(stock = 50, fields: Partial<ProductDocument> = {}): ProductDocument {
@@ -101,8 +81,7 @@ describe('Inventory Service: stock reservations', () => {
   const calls = (kind: 'reserve' | 'confirm' | 'cancel'): RecordedRequest[] =>
     inventory.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/${kind}`));
 
-  const post = (user: TestUser, body: Record<string, unknown>) =>
-    t.http.post(ORDERS).set(user.auth).send(body);
+  const post = (user: TestUser, body: Record<string, unknown>) => t.orders.create(user, body);
 
   /** Creates an order of `lines` and checks that each line holds an ACTIVE reservation. */
   async function reservedOrder(lines: Line[], user = customer): Promise<OrderJson> {
@@ -587,26 +566,13 @@ describe('Inventory Service: stock reservations', () => {
 });
 
 describe('Inventory Service: not configured', () => {
-  let products: FakeProductService;
-  let inventory: FakeInventoryService;
-  let t: TestApp;
-  let customer: TestUser;
-
-  beforeAll(async () => {
-    products = await FakeProductService.start();
-    inventory = await FakeInventoryService.start();
-    t = await createTestApp({
-      PRODUCT_SERVICE_URL: products.url,
-      INVENTORY_SERVICE_URL: undefined,
-    });
-    customer = makeUser('customer');
+  // The fake runs, so a test can show that nobody calls it.
+  const t = useOrderService({
+    product: true,
+    inventory: true,
+    env: { INVENTORY_SERVICE_URL: undefined },
   });
-
-  afterAll(async () => {
-    await t?.close();
-    await inventory?.close();
-    await products?.close();
-  });
+  const { products, inventory, customer } = t;
 
   it('checks stock against the product’s stock field: out of stock is 409 and nothing is reserved', async () => {
     const before = await countRows(t);

@@ -5,14 +5,14 @@ import type { Response } from 'supertest';
 import type { ProductDocument } from '../src/product-client/product-document';
 import { HttpProductSource, ProductSource } from '../src/product-client/product-source';
 import { FakeProductService } from './fakes/product-service';
-import { createTestApp, TestApp } from './utils/app';
+import type { TestApp } from './utils/app';
+import { useOrderService, type OrderService } from './utils/fixture';
 import {
   countRows,
   expectStatus,
   itemRows,
   mustOrderRow,
   OrderJson,
-  ORDERS,
   validOrderBody,
 } from './utils/orders';
 import { expectProblem } from './utils/problem';
@@ -33,9 +33,9 @@ interface Timed {
   elapsed: number;
 }
 
-async function timedPost(t: TestApp, user: TestUser, body: Record<string, unknown>) {
+async function timedPost(t: OrderService, user: TestUser, body: Record<string, unknown>) {
   const started = Date.now();
-  const res = await t.http.post(ORDERS).set(user.auth).send(body);
+  const res = await t.orders.create(user, body);
   return { res, elapsed: Date.now() - started } satisfies Timed;
 }
 
@@ -78,31 +78,18 @@ describe('Product Service: timeouts, retries and bad answers', () => {
   const DEADLINE_MS = 2500;
   const RETRIES = 3;
 
-  let fake: FakeProductService;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    fake = await FakeProductService.start();
-    t = await createTestApp({
-      PRODUCT_SERVICE_URL: fake.url,
+  const t = useOrderService({
+    product: true,
+    env: {
       PRODUCT_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS),
       PRODUCT_SERVICE_DEADLINE_MS: String(DEADLINE_MS),
       PRODUCT_SERVICE_RETRIES: String(RETRIES),
       PRODUCT_SERVICE_RETRY_BASE_MS: '50',
       // The breaker has its own suites below; here it must not open between scenarios.
       PRODUCT_SERVICE_BREAKER_VOLUME: '100000',
-    });
+    },
   });
-
-  afterEach(async () => {
-    fake.reset();
-    await fake.up();
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const fake = t.products;
 
   /** A product of this test alone, so request counts per id are this test's own. */
   const product = (fields: Partial<ProductDocument> = {}) =>
@@ -389,19 +376,22 @@ describe('Product Service circuit breaker', () => {
   const VOLUME = 3;
   const RESET_MS = 1500;
 
-  /** Settings small enough to trip and recover within a test. */
-  const breakerEnv = (fake: FakeProductService, extra: Record<string, string> = {}) => ({
-    PRODUCT_SERVICE_URL: fake.url,
-    PRODUCT_SERVICE_RETRIES: '0',
-    PRODUCT_SERVICE_BREAKER_VOLUME: String(VOLUME),
-    PRODUCT_SERVICE_BREAKER_RESET_MS: String(RESET_MS),
-    PRODUCT_SERVICE_BREAKER_ERROR_PERCENT: '50',
-    ...extra,
-  });
+  /** An app on a fake Product Service, with settings small enough to trip and recover in a test. */
+  const useBreakerApp = (extra: Record<string, string> = {}) =>
+    useOrderService({
+      product: true,
+      env: {
+        PRODUCT_SERVICE_RETRIES: '0',
+        PRODUCT_SERVICE_BREAKER_VOLUME: String(VOLUME),
+        PRODUCT_SERVICE_BREAKER_RESET_MS: String(RESET_MS),
+        PRODUCT_SERVICE_BREAKER_ERROR_PERCENT: '50',
+        ...extra,
+      },
+    });
 
   /** Sends failing orders until the circuit opens; returns how many it took. */
   async function failUntilOpen(
-    t: TestApp,
+    t: OrderService,
     user: TestUser,
     payload: Record<string, unknown>,
     check: (r: Timed) => void = () => undefined,
@@ -424,7 +414,7 @@ describe('Product Service circuit breaker', () => {
 
   /** While open: 503 + Retry-After at once, and the Product Service is not asked. */
   async function expectFailsFast(
-    t: TestApp,
+    t: OrderService,
     fake: FakeProductService,
     user: TestUser,
     payload: Record<string, unknown>,
@@ -446,18 +436,8 @@ describe('Product Service circuit breaker', () => {
 
   describe('a hanging service', () => {
     const TIMEOUT_MS = 1200;
-    let fake: FakeProductService;
-    let t: TestApp;
-
-    beforeAll(async () => {
-      fake = await FakeProductService.start();
-      t = await createTestApp(breakerEnv(fake, { PRODUCT_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS) }));
-    });
-
-    afterAll(async () => {
-      await t?.close();
-      await fake?.close();
-    });
+    const t = useBreakerApp({ PRODUCT_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS) });
+    const fake = t.products;
 
     it('opens after VOLUME failures, then fails fast with Retry-After without calling; a probe closes it', async () => {
       const p = fake.add({ price: 30, stock: 100 });
@@ -499,18 +479,8 @@ describe('Product Service circuit breaker', () => {
   });
 
   describe('a service answering 503', () => {
-    let fake: FakeProductService;
-    let t: TestApp;
-
-    beforeAll(async () => {
-      fake = await FakeProductService.start();
-      t = await createTestApp(breakerEnv(fake));
-    });
-
-    afterAll(async () => {
-      await t?.close();
-      await fake?.close();
-    });
+    const t = useBreakerApp();
+    const fake = t.products;
 
     it('re-opens when the half-open probe fails, and closes when a later probe succeeds', async () => {
       const p = fake.add({ price: 30, stock: 100 });
@@ -547,18 +517,8 @@ describe('Product Service circuit breaker', () => {
   });
 
   describe('a service that is down', () => {
-    let fake: FakeProductService;
-    let t: TestApp;
-
-    beforeAll(async () => {
-      fake = await FakeProductService.start();
-      t = await createTestApp(breakerEnv(fake));
-    });
-
-    afterAll(async () => {
-      await t?.close();
-      await fake?.close();
-    });
+    const t = useBreakerApp();
+    const fake = t.products;
 
     it('keeps refusing while open even once the service is back, then recovers after the reset time', async () => {
       const p = fake.add({ price: 30, stock: 100 });
@@ -585,18 +545,8 @@ describe('Product Service circuit breaker', () => {
   });
 
   describe('wrong answers', () => {
-    let fake: FakeProductService;
-    let t: TestApp;
-
-    beforeAll(async () => {
-      fake = await FakeProductService.start();
-      t = await createTestApp(breakerEnv(fake));
-    });
-
-    afterAll(async () => {
-      await t?.close();
-      await fake?.close();
-    });
+    const t = useBreakerApp();
+    const fake = t.products;
 
     it('do not open the circuit: unusable answers and unknown products are not an outage', async () => {
       const p = fake.add({ price: 30, stock: 100 });

@@ -1,10 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'supertest';
-import type { ProductDocument } from '../src/product-client/product-document';
-import { FakeProductService } from './fakes/product-service';
-import { FakeUserService } from './fakes/user-service';
-import { createTestApp, TestApp } from './utils/app';
-import { expectStatus, mustOrderRow, OrderJson, ORDERS, validOrderBody } from './utils/orders';
+import type { TestApp } from './utils/app';
+import { useOrderService, type OrderService } from './utils/fixture';
+import { expectStatus, mustOrderRow, OrderJson, validOrderBody } from './utils/orders';
 import { makeUser, objectId, TestUser } from './utils/tokens';
 
 /*
@@ -23,9 +21,9 @@ function customer(): TestUser {
 
 const localPart = (user: TestUser) => user.email.split('@')[0];
 
-async function timedPost(t: TestApp, user: TestUser, body: Record<string, unknown>) {
+async function timedPost(t: OrderService, user: TestUser, body: Record<string, unknown>) {
   const started = Date.now();
-  const res: Response = await t.http.post(ORDERS).set(user.auth).send(body);
+  const res: Response = await t.orders.create(user, body);
   return { res, elapsed: Date.now() - started };
 }
 
@@ -44,35 +42,15 @@ async function expectNamed(t: TestApp, res: Response, user: TestUser, name: stri
   return order;
 }
 
+/** An app on a fake Product Service and a fake User Service, with `env` on top. */
+const useUserServiceApp = (env: Record<string, string | undefined>) =>
+  useOrderService({ product: true, user: true, env });
+
 describe('User Service: the customer name', () => {
   const TIMEOUT_MS = 1500;
-  let products: FakeProductService;
-  let users: FakeUserService;
-  let t: TestApp;
-  let item: ProductDocument;
-
-  beforeAll(async () => {
-    products = await FakeProductService.start();
-    users = await FakeUserService.start();
-    t = await createTestApp({
-      PRODUCT_SERVICE_URL: products.url,
-      USER_SERVICE_URL: users.url,
-      USER_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS),
-    });
-    item = products.add({ price: 12.5, stock: 10_000 });
-  });
-
-  afterEach(async () => {
-    users.reset();
-    products.reset();
-    await users.up();
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await users?.close();
-    await products?.close();
-  });
+  const t = useUserServiceApp({ USER_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS) });
+  const { products, users } = t;
+  const item = products.add({ price: 12.5, stock: 10_000 });
 
   const body = () => validOrderBody([item._id]);
   const meCalls = (user: TestUser) =>
@@ -208,25 +186,8 @@ describe('User Service: the customer name', () => {
 
 describe('User Service: cache lifetime', () => {
   const TTL_MS = 600;
-  let products: FakeProductService;
-  let users: FakeUserService;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    products = await FakeProductService.start();
-    users = await FakeUserService.start();
-    t = await createTestApp({
-      PRODUCT_SERVICE_URL: products.url,
-      USER_SERVICE_URL: users.url,
-      USER_NAME_CACHE_TTL_MS: String(TTL_MS),
-    });
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await users?.close();
-    await products?.close();
-  });
+  const t = useUserServiceApp({ USER_NAME_CACHE_TTL_MS: String(TTL_MS) });
+  const { products, users } = t;
 
   it('asks again once USER_NAME_CACHE_TTL_MS has passed, and sees a changed name', async () => {
     const item = products.add({ price: 5, stock: 100 });
@@ -261,21 +222,9 @@ describe('User Service: cache lifetime', () => {
 });
 
 describe('User Service: not configured', () => {
-  let products: FakeProductService;
-  let users: FakeUserService;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    products = await FakeProductService.start();
-    users = await FakeUserService.start();
-    t = await createTestApp({ PRODUCT_SERVICE_URL: products.url, USER_SERVICE_URL: undefined });
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await users?.close();
-    await products?.close();
-  });
+  // The fake runs, so the test can show that nobody calls it.
+  const t = useUserServiceApp({ USER_SERVICE_URL: undefined });
+  const { products, users } = t;
 
   it('names the customer after the e-mail and calls nobody', async () => {
     const item = products.add({ price: 5, stock: 100 });

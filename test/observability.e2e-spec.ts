@@ -1,17 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import request from 'supertest';
-import type TestAgent from 'supertest/lib/agent';
 import { FakeProductService } from './fakes/product-service';
 import { FakeUserService } from './fakes/user-service';
-import { createTestApp, TestApp } from './utils/app';
-import { createTestDatabase, dropTestDatabase } from './utils/database';
+import { useOrderService } from './utils/fixture';
 import {
   expectStatus,
   OrderJson,
@@ -22,14 +17,7 @@ import {
   validOrderBody,
 } from './utils/orders';
 import { expectProblem } from './utils/problem';
-import {
-  exitWithin,
-  freePort,
-  RunningService,
-  serviceEnv,
-  startService,
-  waitUntilReady,
-} from './utils/service';
+import { freePort, RunningService, SpawnedService, useServiceSpawner } from './utils/service';
 import { makeUser, signToken, TEST_SECRET, TestUser } from './utils/tokens';
 
 /*
@@ -47,67 +35,23 @@ const DB_PASSWORD = `pw-${randomUUID()}`;
 // The spawned service.
 // ---------------------------------------------------------------------------------------------
 
-interface Spawned {
-  service: RunningService;
-  port: number;
-  url: string;
-  /** The password in the DATABASE_URL the service was given. */
-  dbPassword: string;
-  http(): TestAgent;
-}
+/** A spawned service, and the password in the DATABASE_URL it was given. */
+type Spawned = SpawnedService & { dbPassword: string };
 
-const running: { service: RunningService; dbName: string }[] = [];
-let cwd: string;
+const services = useServiceSpawner();
 
 async function spawnService(env: Record<string, string> = {}): Promise<Spawned> {
-  const db = await createTestDatabase();
-  const url = new URL(db.url);
-  if (!url.password) url.password = DB_PASSWORD;
-  const port = await freePort();
-  const service = startService(
-    serviceEnv({
-      PORT: String(port),
-      DATABASE_URL: url.toString(),
-      SECRET_KEY: TEST_SECRET,
-      // The clone is migrated already.
-      MIGRATIONS_RUN: 'false',
-      ...env,
-    }),
-    cwd,
-  );
-  running.push({ service, dbName: db.name });
-  await waitUntilReady(service, port, 60_000);
-  const base = `http://127.0.0.1:${port}`;
-  return {
-    service,
-    port,
-    url: base,
-    dbPassword: decodeURIComponent(url.password),
-    http: () => request(base),
-  };
+  const service = await services.spawn({
+    env: { SECRET_KEY: TEST_SECRET, ...env },
+    mapDatabaseUrl: (db) => {
+      const url = new URL(db);
+      if (!url.password) url.password = DB_PASSWORD;
+      return url.toString();
+    },
+  });
+  const dbPassword = decodeURIComponent(new URL(service.databaseUrl!).password);
+  return Object.assign(service, { dbPassword });
 }
-
-const isRunning = (service: RunningService) =>
-  service.child.exitCode === null && service.child.signalCode === null;
-
-/** SIGTERM, then SIGKILL if it does not end in time; every spawned service ends in afterAll. */
-async function stopService(service: RunningService, ms = 20_000): Promise<number | string> {
-  if (isRunning(service)) service.child.kill('SIGTERM');
-  return await exitWithin(service, ms);
-}
-
-beforeAll(() => {
-  cwd = mkdtempSync(join(tmpdir(), 'order-observability-'));
-});
-
-afterAll(async () => {
-  for (const { service } of running) {
-    if (isRunning(service)) service.child.kill('SIGKILL');
-  }
-  await Promise.all(running.map(({ service }) => service.exited));
-  for (const { dbName } of running) await dropTestDatabase(dbName);
-  if (cwd) rmSync(cwd, { recursive: true, force: true });
-});
 
 // ---------------------------------------------------------------------------------------------
 // Log lines.
@@ -192,11 +136,11 @@ afterEach(() => {
   products.reset();
   users.reset();
   // A service that died would fail every later test with ECONNREFUSED; say why, once.
-  if (plain && !isRunning(plain.service) && !plainReported) {
+  if (plain && !plain.isRunning() && !plainReported) {
     plainReported = true;
     throw new Error(
-      `the service under test exited (${plain.service.child.exitCode ?? plain.service.child.signalCode})\n` +
-        `--- stderr\n${plain.service.stderr()}\n--- stdout (end)\n${plain.service.stdout().slice(-4000)}`,
+      `the service under test exited (${plain.child.exitCode ?? plain.child.signalCode})\n` +
+        `--- stderr\n${plain.stderr()}\n--- stdout (end)\n${plain.stdout().slice(-4000)}`,
     );
   }
 });
@@ -244,7 +188,7 @@ describe('request logs (built service, LOG_LEVEL=info)', () => {
 
     expectStatus(res, 200);
     expect(res.headers['x-request-id']).toBe(id);
-    const line = await theLogLine(plain.service, id);
+    const line = await theLogLine(plain, id);
     expect(line).toEqual(
       expect.objectContaining({
         level: LEVEL.info,
@@ -267,7 +211,7 @@ describe('request logs (built service, LOG_LEVEL=info)', () => {
 
     await createOrderVia(plain, user, { 'X-Request-Id': id });
 
-    const line = await theLogLine(plain.service, id);
+    const line = await theLogLine(plain, id);
     expect(line).toEqual(
       expect.objectContaining({
         level: LEVEL.info,
@@ -283,11 +227,11 @@ describe('request logs (built service, LOG_LEVEL=info)', () => {
   it('every line on stdout is JSON (nothing pretty-printed, nothing half-written)', async () => {
     const res = await plain.http().get('/');
     expectStatus(res, 200);
-    await requestLog(plain.service, String(res.headers['x-request-id']));
+    await requestLog(plain, String(res.headers['x-request-id']));
 
-    const unparsable = logLines(plain.service).filter((line) => 'unparsable' in line);
+    const unparsable = logLines(plain).filter((line) => 'unparsable' in line);
     expect(unparsable).toEqual([]);
-    expect(logLines(plain.service).length).toBeGreaterThan(0);
+    expect(logLines(plain).length).toBeGreaterThan(0);
   });
 
   it('without X-Request-Id, generates a UUID, returns it and logs it', async () => {
@@ -296,7 +240,7 @@ describe('request logs (built service, LOG_LEVEL=info)', () => {
     expectStatus(res, 200);
     const id = String(res.headers['x-request-id']);
     expect(id).toMatch(UUID);
-    const line = await theLogLine(plain.service, id);
+    const line = await theLogLine(plain, id);
     expect(line).toEqual(
       expect.objectContaining({
         route: '/',
@@ -329,9 +273,9 @@ describe('request logs (built service, LOG_LEVEL=info)', () => {
     const id = String(res.headers['x-request-id']);
     expect(id).not.toBe(unsafe);
     expect(id).toMatch(UUID);
-    await theLogLine(plain.service, id);
-    expect(logLines(plain.service).filter((line) => line.req?.id === unsafe)).toEqual([]);
-    expect(plain.service.stdout()).not.toContain(unsafe);
+    await theLogLine(plain, id);
+    expect(logLines(plain).filter((line) => line.req?.id === unsafe)).toEqual([]);
+    expect(plain.stdout()).not.toContain(unsafe);
   });
 
   it('keeps a plain id of letters, digits, dots, dashes, colons and underscores', async () => {
@@ -341,7 +285,7 @@ describe('request logs (built service, LOG_LEVEL=info)', () => {
 
     expectStatus(res, 200);
     expect(res.headers['x-request-id']).toBe(id);
-    await theLogLine(plain.service, id);
+    await theLogLine(plain, id);
   });
 
   it('the 401 of a bad token is logged as a warning, with its id and without the token', async () => {
@@ -355,7 +299,7 @@ describe('request logs (built service, LOG_LEVEL=info)', () => {
       .set('X-Request-Id', id);
 
     expectProblem(res, 401, 'UNAUTHORIZED');
-    const line = await theLogLine(plain.service, id);
+    const line = await theLogLine(plain, id);
     expect(line).toEqual(
       expect.objectContaining({
         level: LEVEL.warn,
@@ -364,7 +308,7 @@ describe('request logs (built service, LOG_LEVEL=info)', () => {
       }),
     );
     expect(line.userId).toBeUndefined();
-    expect(plain.service.stdout()).not.toContain(token);
+    expect(plain.stdout()).not.toContain(token);
   });
 
   it('a 4xx error path (an order that does not exist) is logged as a warning', async () => {
@@ -378,7 +322,7 @@ describe('request logs (built service, LOG_LEVEL=info)', () => {
       .set('X-Request-Id', id);
 
     expectProblem(res, 404, 'NOT_FOUND');
-    const line = await theLogLine(plain.service, id);
+    const line = await theLogLine(plain, id);
     expect(line).toEqual(
       expect.objectContaining({
         level: LEVEL.warn,
@@ -401,7 +345,7 @@ describe('request logs (built service, LOG_LEVEL=info)', () => {
       .send({ items: [] });
 
     expectProblem(res, 400, 'VALIDATION_FAILED', ['errors']);
-    const line = await theLogLine(plain.service, id);
+    const line = await theLogLine(plain, id);
     expect(line).toEqual(
       expect.objectContaining({
         level: LEVEL.warn,
@@ -425,7 +369,7 @@ describe('request logs (built service, LOG_LEVEL=info)', () => {
 
     expectProblem(res, 400, 'MALFORMED_JSON');
     expect(res.headers['x-request-id']).toBe(id);
-    const lines = await requestLog(plain.service, id);
+    const lines = await requestLog(plain, id);
     expect({ id, lines }).toEqual({
       id,
       lines: [
@@ -451,7 +395,7 @@ describe('request logs (built service, LOG_LEVEL=info)', () => {
       .send('items=1');
 
     expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
-    const lines = await requestLog(plain.service, id);
+    const lines = await requestLog(plain, id);
     expect({ id, lines }).toEqual({
       id,
       lines: [
@@ -615,11 +559,11 @@ describe.each(['info', 'debug', 'trace'])(
       sent = await sendCredentialedTraffic(s);
       // Every authenticated request and most rejected ones produced a line: the scan has text.
       for (const id of sent.ids.filter((i) => !i.startsWith('secret-malformed'))) {
-        await theLogLine(s.service, id);
+        await theLogLine(s, id);
       }
     });
 
-    const output = () => `${s.service.stdout()}\n${s.service.stderr()}`;
+    const output = () => `${s.stdout()}\n${s.stderr()}`;
 
     it('no token, in whole or in part, appears in stdout or stderr', () => {
       for (const token of sent.tokens) {
@@ -648,7 +592,7 @@ describe.each(['info', 'debug', 'trace'])(
 
     it('the query string (which may carry a token) is not logged', async () => {
       const id = sent.ids.find((i) => i.startsWith('secret-query'))!;
-      const line = await theLogLine(s.service, id);
+      const line = await theLogLine(s, id);
       expect(line.req?.path).toBe(ORDERS);
       expect(JSON.stringify(line)).not.toContain('token=');
     });
@@ -698,30 +642,15 @@ const has = (samples: Sample[], name: string, labels: Record<string, string> = {
   );
 
 describe('GET /metrics (in-process app with a fake Product Service)', () => {
-  let catalog: FakeProductService;
-  let t: TestApp;
-  const customer = makeUser('customer');
-  const admin = makeUser('admin');
-
-  beforeAll(async () => {
-    catalog = await FakeProductService.start();
-    t = await createTestApp({
-      PRODUCT_SERVICE_URL: catalog.url,
+  const t = useOrderService({
+    product: true,
+    env: {
       PRODUCT_SERVICE_RETRIES: '0',
       PRODUCT_SERVICE_BREAKER_VOLUME: '3',
       PRODUCT_SERVICE_BREAKER_RESET_MS: '60000',
-    });
+    },
   });
-
-  afterEach(async () => {
-    catalog.reset();
-    await catalog.up();
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await catalog?.close();
-  });
+  const { products: catalog, customer, admin } = t;
 
   async function scrape(): Promise<Sample[]> {
     const res = await t.http.get('/metrics');
@@ -926,7 +855,7 @@ describe('METRICS_PORT (built service)', () => {
   });
 
   afterAll(async () => {
-    if (s) expect(await stopService(s.service)).toBe(0);
+    if (s) expect(await s.stop()).toBe(0);
   });
 
   it('GET /metrics on the API port is 404', async () => {
@@ -1066,7 +995,7 @@ describe('tracing (built service, OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
   });
 
   afterAll(async () => {
-    if (s && isRunning(s.service)) s.service.child.kill('SIGKILL');
+    if (s?.isRunning()) s.child.kill('SIGKILL');
     await collector?.close();
   });
 
@@ -1123,7 +1052,7 @@ describe('tracing (built service, OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     const [, traceId] = TRACEPARENT.exec(traceparents()[0] ?? '') ?? [];
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
 
-    expect(await stopService(s.service, 30_000)).toBe(0);
+    expect(await s.stop(30_000)).toBe(0);
 
     expect(collector.spans().some((span) => span.traceId === traceId)).toBe(true);
   });

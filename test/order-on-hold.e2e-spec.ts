@@ -1,5 +1,4 @@
-import { FakeProductService } from './fakes/product-service';
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import {
   createOrder,
   driveTo,
@@ -13,7 +12,6 @@ import {
   STATUSES,
 } from './utils/orders';
 import { expectProblem } from './utils/problem';
-import { makeUser, TestUser } from './utils/tokens';
 
 /*
  * On hold: an admin pauses a confirmed or processing order (saying why); it may only resume to
@@ -21,22 +19,8 @@ import { makeUser, TestUser } from './utils/tokens';
  */
 
 describe('on hold', () => {
-  let products: FakeProductService;
-  let t: TestApp;
-  let customer: TestUser;
-  let admin: TestUser;
-
-  beforeAll(async () => {
-    products = await FakeProductService.start();
-    t = await createTestApp({ PRODUCT_SERVICE_URL: products.url, ...NO_RATE_LIMITS });
-    customer = makeUser('customer');
-    admin = makeUser('admin');
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await products?.close();
-  });
+  const t = useOrderService({ product: true, env: NO_RATE_LIMITS });
+  const { customer, admin } = t;
 
   async function heldOrder(from: 'confirmed' | 'processing'): Promise<OrderJson> {
     const order = await createOrder(t, customer);

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Response, Test } from 'supertest';
-import { FakeProductService } from './fakes/product-service';
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import {
   createOrder,
   driveTo,
@@ -32,24 +31,9 @@ function withoutInstance(problem: Record<string, unknown>): Record<string, unkno
 }
 
 describe('orders: who may do what', () => {
-  let fake: FakeProductService;
-  let t: TestApp;
-  let owner: TestUser;
-  let other: TestUser;
-  let admin: TestUser;
-
-  beforeAll(async () => {
-    fake = await FakeProductService.start();
-    t = await createTestApp({ ...NO_RATE_LIMITS, PRODUCT_SERVICE_URL: fake.url });
-    owner = makeUser('customer');
-    other = makeUser('customer');
-    admin = makeUser('admin');
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const t = useOrderService({ product: true, env: NO_RATE_LIMITS });
+  const { customer: owner, admin } = t;
+  const other = makeUser('customer');
 
   const userFor = (who: Who): TestUser | null => ({ owner, other, admin, anonymous: null })[who];
 
@@ -73,17 +57,17 @@ describe('orders: who may do what', () => {
   const ENDPOINTS: Endpoint[] = [
     {
       name: 'GET /api/orders/:id',
-      send: ({ id }) => t.http.get(`${ORDERS}/${id}`),
+      send: ({ id }) => t.orders.get(null, id),
       expected: { owner: 200, other: 404, admin: 200, anonymous: 401 },
     },
     {
       name: 'GET /api/orders/number/:order_number',
-      send: ({ number }) => t.http.get(`${ORDERS}/number/${number}`),
+      send: ({ number }) => t.orders.getByNumber(null, number),
       expected: { owner: 200, other: 404, admin: 200, anonymous: 401 },
     },
     {
       name: 'DELETE /api/orders/:id/cancel',
-      send: ({ id }) => t.http.delete(`${ORDERS}/${id}/cancel`).send({ reason: 'Changed my mind' }),
+      send: ({ id }) => t.orders.cancel(null, id, { reason: 'Changed my mind' }),
       expected: { owner: 200, other: 404, admin: 200, anonymous: 401 },
       after: (body, before) => {
         expect(body).toMatchObject({
@@ -95,7 +79,7 @@ describe('orders: who may do what', () => {
     },
     {
       name: 'PUT /api/orders/:id',
-      send: ({ id }) => t.http.put(`${ORDERS}/${id}`).send({ tracking_number: 'TRACK-123' }),
+      send: ({ id }) => t.orders.update(null, id, { tracking_number: 'TRACK-123' }),
       expected: { owner: 403, other: 403, admin: 200, anonymous: 401 },
       after: (body, before) => {
         expect(body).toMatchObject({
@@ -107,7 +91,7 @@ describe('orders: who may do what', () => {
     },
     {
       name: 'PATCH /api/orders/:id/status',
-      send: ({ id }) => t.http.patch(`${ORDERS}/${id}/status`).send({ status: 'confirmed' }),
+      send: ({ id }) => t.orders.patchStatus(null, id, 'confirmed'),
       expected: { owner: 403, other: 403, admin: 200, anonymous: 401 },
       after: (body, before) => {
         expect(body).toMatchObject({ status: 'confirmed', version: before.version + 1 });

@@ -1,7 +1,6 @@
 import type { Response } from 'supertest';
 import type { ProductDocument } from '../src/product-client/product-document';
-import { FakeProductService } from './fakes/product-service';
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import {
   ADDRESS,
   amount,
@@ -31,28 +30,12 @@ import { makeUser, objectId, TestUser } from './utils/tokens';
 const TIMEOUT_MS = 300;
 
 describe('POST /api/orders', () => {
-  let fake: FakeProductService;
-  let t: TestApp;
-  let customer: TestUser;
-  let admin: TestUser;
-
-  beforeAll(async () => {
-    fake = await FakeProductService.start();
-    t = await createTestApp({
-      ...NO_RATE_LIMITS,
-      PRODUCT_SERVICE_URL: fake.url,
-      PRODUCT_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS),
-    });
-    customer = makeUser('customer', 'Jane.Doe+shop@example.com');
-    admin = makeUser('admin');
+  const t = useOrderService({
+    product: true,
+    env: { ...NO_RATE_LIMITS, PRODUCT_SERVICE_TIMEOUT_MS: String(TIMEOUT_MS) },
   });
-
-  afterEach(() => fake.reset());
-
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const { products: fake, admin } = t;
+  const customer = makeUser('customer', 'Jane.Doe+shop@example.com');
 
   const product = (id: string): ProductDocument => {
     const p = fake.products.get(id);

@@ -1,6 +1,5 @@
 import type { Response } from 'supertest';
-import { FakeProductService } from './fakes/product-service';
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import {
   adminAllowed,
   createOrder,
@@ -26,28 +25,13 @@ import {
   validOrderBody,
 } from './utils/orders';
 import { expectProblem } from './utils/problem';
-import { makeUser, TestUser } from './utils/tokens';
 
 const TRANSITION_EXTENSIONS = ['current_status', 'allowed_transitions'];
 const PAYMENT_EXTENSIONS = ['current_payment_status', 'allowed_payment_transitions'];
 
 describe('order lifecycle', () => {
-  let fake: FakeProductService;
-  let t: TestApp;
-  let customer: TestUser;
-  let admin: TestUser;
-
-  beforeAll(async () => {
-    fake = await FakeProductService.start();
-    t = await createTestApp({ ...NO_RATE_LIMITS, PRODUCT_SERVICE_URL: fake.url });
-    customer = makeUser('customer');
-    admin = makeUser('admin');
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const t = useOrderService({ product: true, env: NO_RATE_LIMITS });
+  const { customer, admin } = t;
 
   const newOrder = () => createOrder(t, customer, validOrderBody([PRODUCTS.novel]));
 

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import type { Response } from 'supertest';
 import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import { expectStatus, OrderListJson, ORDERS, UUID, validOrderBody } from './utils/orders';
 import { expectProblem } from './utils/problem';
 import { freePort } from './utils/service';
@@ -47,16 +48,8 @@ const times = <T>(n: number, fn: () => T): T[] => Array.from({ length: n }, fn);
 // ---------------------------------------------------------------------------------------------
 
 describe('security headers and documentation', () => {
-  let t: TestApp;
-  const customer = makeUser('customer');
-
-  beforeAll(async () => {
-    t = await createTestApp();
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useOrderService();
+  const { customer } = t;
 
   function expectHelmet(res: Response): void {
     const csp = String(res.headers['content-security-policy'] ?? '');
@@ -159,15 +152,7 @@ function preflight(t: TestApp, origin: string, path = ORDERS) {
 }
 
 describe('CORS: none by default', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ CORS_ORIGINS: undefined });
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useOrderService({ env: { CORS_ORIGINS: undefined } });
 
   it.each(['https://shop.example.com', 'https://evil.example.com'])(
     'a preflight from %s gets no Access-Control-Allow-Origin',
@@ -191,16 +176,8 @@ describe('CORS: none by default', () => {
 describe('CORS_ORIGINS=https://shop.example.com,https://admin.example.com', () => {
   const SHOP = 'https://shop.example.com';
   const ADMIN = 'https://admin.example.com';
-  let t: TestApp;
-  const customer = makeUser('customer');
-
-  beforeAll(async () => {
-    t = await createTestApp({ CORS_ORIGINS: `${SHOP}, ${ADMIN}` });
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useOrderService({ env: { CORS_ORIGINS: `${SHOP}, ${ADMIN}` } });
+  const { customer } = t;
 
   it.each([SHOP, ADMIN])('a preflight from %s is allowed', async (origin) => {
     const res = await preflight(t, origin);
@@ -252,15 +229,7 @@ describe('CORS_ORIGINS=https://shop.example.com,https://admin.example.com', () =
 // ---------------------------------------------------------------------------------------------
 
 describe('rate limits (in memory): per user 5, order creation 2, per IP 3', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp({ ...SMALL_LIMITS, TRUST_PROXY: 'false' });
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useOrderService({ env: { ...SMALL_LIMITS, TRUST_PROXY: 'false' } });
 
   const list = (user: TestUser) => () => t.http.get(ORDERS).set(user.auth);
 
@@ -341,18 +310,8 @@ describe('rate limits (in memory): per user 5, order creation 2, per IP 3', () =
 });
 
 describe('TRUST_PROXY and X-Forwarded-For (per IP 3)', () => {
-  let trusting: TestApp;
-  let direct: TestApp;
-
-  beforeAll(async () => {
-    trusting = await createTestApp({ ...SMALL_LIMITS, TRUST_PROXY: 'true' });
-    direct = await createTestApp({ ...SMALL_LIMITS, TRUST_PROXY: 'false' });
-  });
-
-  afterAll(async () => {
-    await trusting?.close();
-    await direct?.close();
-  });
+  const trusting = useOrderService({ env: { ...SMALL_LIMITS, TRUST_PROXY: 'true' } });
+  const direct = useOrderService({ env: { ...SMALL_LIMITS, TRUST_PROXY: 'false' } });
 
   const root = (t: TestApp, client: string) => () => t.http.get('/').set('X-Forwarded-For', client);
 
@@ -379,8 +338,6 @@ describe('TRUST_PROXY and X-Forwarded-For (per IP 3)', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('REDIS_URL: the budget is shared by every instance', () => {
-  let a: TestApp;
-  let b: TestApp;
   let redis: Redis;
   const users: TestUser[] = [];
 
@@ -394,13 +351,13 @@ describe('REDIS_URL: the budget is shared by every instance', () => {
   beforeAll(async () => {
     redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis.connect();
-    a = await createTestApp(shared);
-    b = await createTestApp(shared);
   });
 
+  const a = useOrderService({ env: shared });
+  const b = useOrderService({ env: shared });
+
+  // Declared after the apps', so it runs once both are closed.
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
     for (const user of users) {
       const keys = await redis.keys(`*${user.userId}*`);
       if (keys.length > 0) await redis.del(...keys);
@@ -445,16 +402,12 @@ describe('REDIS_URL: the budget is shared by every instance', () => {
 });
 
 describe('REDIS_URL unreachable: rate limiting fails open', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    const closed = await freePort();
-    t = await createTestApp({ ...SMALL_LIMITS, REDIS_URL: `redis://127.0.0.1:${closed}` });
+  const t = useOrderService({
+    env: async () => ({ ...SMALL_LIMITS, REDIS_URL: `redis://127.0.0.1:${await freePort()}` }),
   });
 
   afterAll(async () => {
-    await t?.close();
-    // ioredis, closed while it is between reconnection attempts, keeps the process alive for
+    // Runs after the app's clean-up (declared later). ioredis, closed while it is between reconnection attempts, keeps the process alive for
     // about two more seconds; waiting here keeps Jest from reporting an open handle.
     await sleep(2500);
   });

@@ -1,19 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { FakeProductService } from './fakes/product-service';
-import { databaseUrl, withAdminClient } from './utils/database';
+import { createEmptyDatabase, dropTestDatabase } from './utils/database';
 import { PRODUCTS, validOrderBody } from './utils/orders';
-import {
-  exitWithin,
-  freePort,
-  RunningService,
-  serviceEnv,
-  startService,
-  waitUntilReady,
-} from './utils/service';
+import { SpawnedService, useServiceSpawner } from './utils/service';
 import { makeUser, TEST_SECRET, TestUser } from './utils/tokens';
 
 /*
@@ -26,15 +18,11 @@ const MIGRATION_FILES = readdirSync(resolve(__dirname, '..', 'migrations')).filt
   f.endsWith('.ts'),
 ).length;
 
-interface Instance {
-  service: RunningService;
-  base: string;
-}
+type Instance = SpawnedService;
 
 let fake: FakeProductService;
-let cwd: string;
-let dbName: string;
-const instances: Instance[] = [];
+let database: { name: string; url: string };
+let instances: Instance[] = [];
 
 async function send(
   instance: Instance,
@@ -44,7 +32,7 @@ async function send(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: any; text: string }> {
-  const res = await fetch(`${instance.base}${path}`, {
+  const res = await fetch(`${instance.url}${path}`, {
     method,
     headers: { ...user.auth, 'Content-Type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -54,7 +42,7 @@ async function send(
 }
 
 async function query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: databaseUrl(dbName) });
+  const client = new Client({ connectionString: database.url });
   await client.connect();
   try {
     return (await client.query(sql, params)).rows as T[];
@@ -63,15 +51,13 @@ async function query<T = any>(sql: string, params: unknown[] = []): Promise<T[]>
   }
 }
 
+const services = useServiceSpawner();
+
 beforeAll(async () => {
   fake = await FakeProductService.start();
-  cwd = mkdtempSync(join(tmpdir(), 'order-scale-'));
   // An empty database: both instances start at once and race to migrate it.
-  dbName = `order_test_${process.env.TEST_RUN_ID}_scale_${Date.now() % 100000}`;
-  await withAdminClient((c) => c.query(`CREATE DATABASE "${dbName}"`));
-  const ports = [await freePort(), await freePort()];
+  database = await createEmptyDatabase();
   const shared = {
-    DATABASE_URL: databaseUrl(dbName),
     SECRET_KEY: TEST_SECRET,
     PRODUCT_SERVICE_URL: fake.url,
     REDIS_URL: 'redis://127.0.0.1:6379',
@@ -79,22 +65,15 @@ beforeAll(async () => {
     RATE_LIMIT_ORDER_CREATION: '1000',
     LOG_LEVEL: 'warn',
   };
-  for (const port of ports) {
-    instances.push({
-      service: startService(serviceEnv({ ...shared, PORT: String(port) }), cwd),
-      base: `http://127.0.0.1:${port}`,
-    });
-  }
-  await Promise.all(instances.map((i, n) => waitUntilReady(i.service, ports[n], 60_000)));
+  instances = await Promise.all(
+    [1, 2].map(() => services.spawn({ env: shared, database: { url: database.url } })),
+  );
 }, 90_000);
 
+// Declared after the spawner's: the instances are gone when the database is dropped.
 afterAll(async () => {
-  for (const { service } of instances) {
-    service.child.kill('SIGTERM');
-    await exitWithin(service, 15_000).catch(() => service.child.kill('SIGKILL'));
-  }
   await fake?.close();
-  rmSync(cwd, { recursive: true, force: true });
+  if (database) await dropTestDatabase(database.name);
 }, 30_000);
 
 describe('two instances on one database', () => {

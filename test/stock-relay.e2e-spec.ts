@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
-import { FakeInventoryService } from './fakes/inventory-service';
-import { FakeProductService } from './fakes/product-service';
-import { createTestApp, TestApp } from './utils/app';
 import { createTestDatabase, dropTestDatabase } from './utils/database';
+import { useOrderService } from './utils/fixture';
 import {
   createOrder,
   expectStatus,
@@ -17,14 +12,7 @@ import {
   validOrderBody,
 } from './utils/orders';
 import { stockSettled } from './utils/outbox';
-import {
-  exitWithin,
-  freePort,
-  RunningService,
-  serviceEnv,
-  startService,
-  waitUntilReady,
-} from './utils/service';
+import { freePort, SpawnedService, useServiceSpawner } from './utils/service';
 import { makeUser, TEST_SECRET } from './utils/tokens';
 
 /*
@@ -36,28 +24,12 @@ import { makeUser, TEST_SECRET } from './utils/tokens';
 jest.setTimeout(90_000);
 
 describe('stock relay with a slow Inventory Service and two pool connections', () => {
-  let products: FakeProductService;
-  let inventory: FakeInventoryService;
-  let t: TestApp;
-  const customer = makeUser('customer');
-  const admin = makeUser('admin');
-
-  beforeAll(async () => {
-    products = await FakeProductService.start();
-    inventory = await FakeInventoryService.start();
-    t = await createTestApp({
-      PRODUCT_SERVICE_URL: products.url,
-      INVENTORY_SERVICE_URL: inventory.url,
-      DB_POOL_SIZE: '2',
-      ...NO_RATE_LIMITS,
-    });
+  const t = useOrderService({
+    product: true,
+    inventory: true,
+    env: { DB_POOL_SIZE: '2', ...NO_RATE_LIMITS },
   });
-
-  afterAll(async () => {
-    await t?.close();
-    await inventory?.close();
-    await products?.close();
-  });
+  const { inventory, customer, admin } = t;
 
   it('confirms ten orders at once while reads stay prompt, and every hold ends confirmed', async () => {
     const orders: OrderJson[] = [];
@@ -90,44 +62,35 @@ describe('stock relay with a slow Inventory Service and two pool connections', (
 });
 
 describe('the service killed between a confirmation and its stock effect', () => {
-  let products: FakeProductService;
-  let inventory: FakeInventoryService;
-  let database: { name: string; url: string };
-  let cwd: string;
-  let service: RunningService | undefined;
+  const t = useOrderService({ product: true, inventory: true });
+  const { products, inventory } = t;
+  const services = useServiceSpawner();
   const customer = makeUser('customer');
   const admin = makeUser('admin');
+  let database: { name: string; url: string };
 
   beforeAll(async () => {
-    products = await FakeProductService.start();
-    inventory = await FakeInventoryService.start();
     database = await createTestDatabase();
-    cwd = mkdtempSync(join(tmpdir(), 'order-kill-'));
   });
 
   afterAll(async () => {
-    service?.child.kill('SIGKILL');
-    await inventory?.close();
-    await products?.close();
     await dropTestDatabase(database.name);
-    rmSync(cwd, { recursive: true, force: true });
   });
 
-  async function start(port: number): Promise<RunningService> {
-    const env = serviceEnv({
-      PORT: String(port),
-      DATABASE_URL: database.url,
-      SECRET_KEY: TEST_SECRET,
-      PRODUCT_SERVICE_URL: products.url,
-      INVENTORY_SERVICE_URL: inventory.url,
-      INVENTORY_SERVICE_TIMEOUT_MS: '1000',
-      LOG_LEVEL: 'warn',
-      ...NO_RATE_LIMITS,
+  const start = (port: number): Promise<SpawnedService> =>
+    services.spawn({
+      port,
+      database: { url: database.url },
+      env: {
+        SECRET_KEY: TEST_SECRET,
+        PRODUCT_SERVICE_URL: products.url,
+        INVENTORY_SERVICE_URL: inventory.url,
+        INVENTORY_SERVICE_TIMEOUT_MS: '1000',
+        MIGRATIONS_RUN: 'false',
+        LOG_LEVEL: 'warn',
+        ...NO_RATE_LIMITS,
+      },
     });
-    const running = startService(env, cwd);
-    await waitUntilReady(running, port, 60_000);
-    return running;
-  }
 
   async function call(port: number, method: string, path: string, user = admin, body?: unknown) {
     const res = await fetch(`http://127.0.0.1:${port}${path}`, {
@@ -140,7 +103,7 @@ describe('the service killed between a confirmation and its stock effect', () =>
 
   it('confirms the holds after a restart, exactly once', async () => {
     const port = await freePort();
-    service = await start(port);
+    let service = await start(port);
     const created = await call(port, 'POST', ORDERS, customer, validOrderBody([PRODUCTS.novel]));
     expect(created.status).toBe(201);
     const order = created.body;
@@ -153,7 +116,7 @@ describe('the service killed between a confirmation and its stock effect', () =>
     });
     expect(confirmed.status).toBe(200);
     service.child.kill('SIGKILL');
-    await exitWithin(service, 5000);
+    await service.exited;
     inventory.latencyMs = 0;
     const held = () => [...inventory.reservations.values()].filter((r) => r.orderId === order.id);
     expect(held().map((r) => r.status)).toEqual(['ACTIVE']);
@@ -178,9 +141,7 @@ describe('the service killed between a confirmation and its stock effect', () =>
     } finally {
       await db.end();
     }
-    service.child.kill('SIGTERM');
-    expect(await exitWithin(service, 15_000)).toBe(0);
-    service = undefined;
+    expect(await service.stop(15_000)).toBe(0);
   });
 });
 

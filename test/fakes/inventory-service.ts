@@ -25,6 +25,10 @@ const DEFAULT_EXPIRATION_MINUTES = 15;
  * `stock - (quantities of ACTIVE reservations)`; confirming turns a reservation into a sale, so
  * it also takes its quantity off `stock`.
  */
+export interface InventoryServiceOptions {
+  stock?: Map<string, number> | Record<string, number>;
+}
+
 export class FakeInventoryService extends FakeHttpService {
   /** On-hand quantity by productId; a product without an entry has none. */
   stock: Map<string, number>;
@@ -35,17 +39,16 @@ export class FakeInventoryService extends FakeHttpService {
     this.stock = stock;
   }
 
-  /** Stock defaults to the demo catalog's, so it agrees with a default FakeProductService. */
-  static async start(
-    options: { stock?: Map<string, number> | Record<string, number>; port?: number } = {},
-  ): Promise<FakeInventoryService> {
+  /**
+   * The fake, not listening yet: `up()` starts it (see FakeHttpService.start). Stock defaults to
+   * the demo catalog's, so it agrees with a default FakeProductService.
+   */
+  static create(options: InventoryServiceOptions = {}): FakeInventoryService {
     const stock =
       options.stock === undefined
         ? new Map(DEMO_PRODUCTS.map((p) => [p._id, p.stock]))
         : new Map(options.stock instanceof Map ? options.stock : Object.entries(options.stock));
-    const fake = new FakeInventoryService(stock);
-    await fake.listen(options.port ?? 0);
-    return fake;
+    return new FakeInventoryService(stock);
   }
 
   setStock(productId: string, quantity: number): void {

@@ -92,6 +92,19 @@ export abstract class FakeHttpService {
     });
   }
 
+  /**
+   * Creates the fake (each subclass's `create`) and listens on `port`, or on a free one. A fixture
+   * calls `create` alone, while jest collects a describe block, and `up()` in its beforeAll.
+   */
+  static async start<T extends FakeHttpService, O extends object>(
+    this: { create(options?: O): T },
+    options: O & { port?: number } = {} as O,
+  ): Promise<T> {
+    const fake = this.create(options);
+    await fake.listen(options.port ?? 0);
+    return fake;
+  }
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -273,6 +286,10 @@ const HTML_PAGE =
  * `GET /api/products/sku/:sku` and `GET /api/products`, with the real service's answers,
  * including Mongoose's 500 on an id that is not an ObjectId.
  */
+export interface ProductServiceOptions {
+  products?: ProductDocument[];
+}
+
 export class FakeProductService extends FakeHttpService {
   /** Keyed by `_id`; tests may add, replace and remove documents directly. */
   products: Map<string, ProductDocument>;
@@ -283,12 +300,9 @@ export class FakeProductService extends FakeHttpService {
     this.products = new Map(products.map((p) => [p._id, p]));
   }
 
-  static async start(
-    options: { products?: ProductDocument[]; port?: number } = {},
-  ): Promise<FakeProductService> {
-    const fake = new FakeProductService(options.products ?? structuredClone(DEMO_PRODUCTS));
-    await fake.listen(options.port ?? 0);
-    return fake;
+  /** The fake, not listening yet: `up()` starts it (see FakeHttpService.start). */
+  static create(options: ProductServiceOptions = {}): FakeProductService {
+    return new FakeProductService(options.products ?? structuredClone(DEMO_PRODUCTS));
   }
 
   /** Stores a complete, valid product built from `p` and defaults, with a fresh id unless given. */

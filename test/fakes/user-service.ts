@@ -35,6 +35,11 @@ export type PublicUser = Omit<FakeUser, 'password'>;
 
 const SEVEN_DAYS = 7 * 24 * 3600;
 
+export interface UserServiceOptions {
+  secret?: string;
+  users?: FakeUser[];
+}
+
 /**
  * The User Service's token and profile endpoints. `GET /api/users/me` decodes the bearer token
  * without verifying it: the fake serves the profile, the Order Service is what must verify.
@@ -49,12 +54,10 @@ export class FakeUserService extends FakeHttpService {
     this.secret = secret;
   }
 
-  static async start(
-    options: { secret?: string; port?: number; users?: FakeUser[] } = {},
-  ): Promise<FakeUserService> {
+  /** The fake, not listening yet: `up()` starts it (see FakeHttpService.start). */
+  static create(options: UserServiceOptions = {}): FakeUserService {
     const fake = new FakeUserService(options.secret ?? TEST_SECRET);
     for (const user of options.users ?? []) fake.users.set(user._id, user);
-    await fake.listen(options.port ?? 0);
     return fake;
   }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Response } from 'supertest';
-import { FakeProductService } from '../fakes/product-service';
-import { createTestApp, TestApp } from '../utils/app';
+import type { TestApp } from '../utils/app';
+import { useOrderService } from '../utils/fixture';
 import {
   ADDRESS,
   expectStatus,
@@ -13,7 +13,7 @@ import {
 } from '../utils/orders';
 import { expectProblem } from '../utils/problem';
 import { utf8Bytes } from '../utils/safety';
-import { makeUser, objectId, TestUser } from '../utils/tokens';
+import { makeUser, objectId } from '../utils/tokens';
 
 /*
  * "Prove it", part 1: malformed requests on every endpoint get the documented 4xx problem and
@@ -781,31 +781,19 @@ async function fingerprint(t: TestApp, id: string): Promise<unknown> {
 }
 
 describe('bad input: every endpoint answers a 4xx problem and changes nothing', () => {
-  let fake: FakeProductService;
-  let t: TestApp;
-  let customer: TestUser;
-  let admin: TestUser;
-  let stranger: TestUser;
+  const t = useOrderService({ product: true, env: NO_RATE_LIMITS });
+  const { customer, admin } = t;
+  const stranger = makeUser('customer');
   let seed: OrderJson;
   let before: Counts;
   let seedBefore: unknown;
 
   beforeAll(async () => {
-    fake = await FakeProductService.start();
-    t = await createTestApp({ ...NO_RATE_LIMITS, PRODUCT_SERVICE_URL: fake.url });
-    customer = makeUser('customer');
-    admin = makeUser('admin');
-    stranger = makeUser('customer');
-    const res = await t.http.post(ORDERS).set(customer.auth).send(good());
+    const res = await t.orders.create(customer, good());
     expectStatus(res, 201);
     seed = res.body as OrderJson;
     before = await countAll(t);
     seedBefore = await fingerprint(t, seed.id);
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
   });
 
   function send(c: BadRequest): Promise<Response> {
@@ -851,20 +839,8 @@ describe('bad input: every endpoint answers a 4xx problem and changes nothing', 
 });
 
 describe('what is valid stays valid, and nothing pollutes the server', () => {
-  let fake: FakeProductService;
-  let t: TestApp;
-  let customer: TestUser;
-
-  beforeAll(async () => {
-    fake = await FakeProductService.start();
-    t = await createTestApp({ ...NO_RATE_LIMITS, PRODUCT_SERVICE_URL: fake.url });
-    customer = makeUser('customer');
-  });
-
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const t = useOrderService({ product: true, env: NO_RATE_LIMITS });
+  const { customer } = t;
 
   it.each([
     ['Zürich', { street: 'Bahnhofstrasse 1', city: 'Zürich', state: 'ZH', country: 'Schweiz' }],
@@ -952,9 +928,9 @@ function priceInCents(lines: { unit: number; quantity: number }[]) {
 }
 
 describe('property: random create bodies', () => {
-  let fake: FakeProductService;
-  let t: TestApp;
-  let customer: TestUser;
+  // Only the products added below: their prices are the ones the property knows.
+  const t = useOrderService({ product: { products: [] }, env: NO_RATE_LIMITS });
+  const { products: fake, customer } = t;
   const priceOf = new Map<string, number>();
   let known: string[];
   let unsellable: string[];
@@ -962,8 +938,7 @@ describe('property: random create bodies', () => {
   const accepted = new Set<string>();
   const statuses: Record<number, number> = {};
 
-  beforeAll(async () => {
-    fake = await FakeProductService.start({ products: [] });
+  beforeAll(() => {
     for (const price of [...PRICES, HUGE_PRICE]) {
       const p = fake.add({ price, stock: 1_000_000, name: `Priced ${price}` });
       priceOf.set(p._id, price);
@@ -977,16 +952,12 @@ describe('property: random create bodies', () => {
     ];
     // Stock 2 sells up to two: every product the fake knows is priced from its document.
     for (const p of fake.products.values()) priceOf.set(p._id, p.price);
-    t = await createTestApp({ ...NO_RATE_LIMITS, PRODUCT_SERVICE_URL: fake.url });
-    customer = makeUser('customer');
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     process.stdout.write(
       `[reliability] property: ${accepted.size} accepted orders; statuses ${JSON.stringify(statuses)}\n`,
     );
-    await t?.close();
-    await fake?.close();
   });
 
   /** Mostly valid text (unicode included), sometimes not: blank, NUL, too long, not a string. */

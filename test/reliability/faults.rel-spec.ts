@@ -1,20 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { FakeProductService } from '../fakes/product-service';
 import { createTestDatabase, dropTestDatabase, withAdminClient } from '../utils/database';
-import { ORDERS, PRODUCTS } from '../utils/orders';
+import { ADDRESS, ORDERS, PRODUCTS } from '../utils/orders';
 import {
   exitWithin,
   freePort,
   RunningService,
-  serviceEnv,
-  startService,
-  waitUntilReady,
+  SpawnedService,
+  SpawnOptions,
+  useServiceSpawner,
 } from '../utils/service';
 import { makeUser, TEST_SECRET, TestUser } from '../utils/tokens';
 
@@ -183,13 +180,7 @@ class Load {
         },
         body: JSON.stringify({
           items: request.lines,
-          shipping_address: {
-            street: '1 Main Street',
-            city: 'Springfield',
-            state: 'IL',
-            zipCode: '62701',
-            country: 'US',
-          },
+          shipping_address: ADDRESS,
         }),
         signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
       });
@@ -399,7 +390,7 @@ async function verify(databaseUrl: string, user: TestUser, load: Load): Promise<
 }
 
 /** Errors the services logged since `since` (pino JSON, level ≥ 50), first line of each. */
-function loggedErrors(services: RunningService[], since: number): string[] {
+function loggedErrors(services: readonly RunningService[], since: number): string[] {
   const found = new Set<string>();
   const lines = services.flatMap((s) => s.stdout().split('\n'));
   for (const line of lines) {
@@ -469,48 +460,41 @@ function unexpected5xx(load: Load): Record<string, number> {
 jest.setTimeout(300_000);
 
 describe('faults under load against the built service', () => {
-  let cwd: string;
   let database: { name: string; url: string };
   let fake: FakeProductService;
-  let port: number;
   let baseUrl: string;
-  let env: NodeJS.ProcessEnv;
-  let service: RunningService;
-  const services: RunningService[] = [];
+  /** The same port and database each time, so a restart looks like the same service. */
+  let options: SpawnOptions;
+  let service: SpawnedService;
+  const services = useServiceSpawner();
 
-  function start(): RunningService {
-    const started = startService(env, cwd);
-    services.push(started);
-    return started;
-  }
+  const start = () => services.spawn(options);
 
   beforeAll(async () => {
-    cwd = mkdtempSync(join(tmpdir(), 'order-faults-'));
     fake = await FakeProductService.start();
+    // The test's own clone: a restart keeps it, and scenario 2 cuts its connections by name.
     database = await createTestDatabase();
-    port = await freePort();
+    const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    env = serviceEnv({
-      PORT: String(port),
-      DATABASE_URL: database.url,
-      MIGRATIONS_RUN: 'true',
-      PRODUCT_SERVICE_URL: fake.url,
-      SECRET_KEY: TEST_SECRET,
-      RATE_LIMIT_PER_USER: '100000000',
-      RATE_LIMIT_PER_IP: '100000000',
-      RATE_LIMIT_ORDER_CREATION: '100000000',
-      SHUTDOWN_DRAIN_MS: '1000',
-      LOG_LEVEL: 'warn',
-    });
-    service = start();
-    await waitUntilReady(service, port, 60_000);
+    options = {
+      port,
+      database: { url: database.url },
+      env: {
+        MIGRATIONS_RUN: 'true',
+        PRODUCT_SERVICE_URL: fake.url,
+        SECRET_KEY: TEST_SECRET,
+        RATE_LIMIT_PER_USER: '100000000',
+        RATE_LIMIT_PER_IP: '100000000',
+        RATE_LIMIT_ORDER_CREATION: '100000000',
+        SHUTDOWN_DRAIN_MS: '1000',
+        LOG_LEVEL: 'warn',
+      },
+    };
+    service = await start();
   });
 
+  // Declared after the spawner's: every service is gone before its database is dropped.
   afterAll(async () => {
-    for (const s of services) {
-      if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
-      await exitWithin(s, 10_000).catch(() => undefined);
-    }
     await fake?.close();
     if (database) {
       await withAdminClient((c) =>
@@ -518,7 +502,6 @@ describe('faults under load against the built service', () => {
       ).catch(() => undefined);
       await dropTestDatabase(database.name);
     }
-    if (cwd) rmSync(cwd, { recursive: true, force: true });
   });
 
   /**
@@ -562,7 +545,7 @@ describe('faults under load against the built service', () => {
       readiness,
       recoveryMs,
       verdict: await verify(database.url, user, load),
-      serviceErrors: loggedErrors(services, startedAt),
+      serviceErrors: loggedErrors(services.spawned, startedAt),
       notes,
     };
     process.stdout.write(summary(result));
@@ -720,8 +703,7 @@ describe('faults under load against the built service', () => {
         notes.push(`exit code ${exitCode} after ${exitedAt - signalledAt} ms`);
         // Clients see connection errors now, until the new process listens.
         await sleep(1000);
-        service = start();
-        await waitUntilReady(service, port, 60_000);
+        service = await start();
         return Date.now();
       });
     });

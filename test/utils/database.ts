@@ -41,6 +41,19 @@ export async function createTestDatabase(): Promise<{ name: string; url: string 
   return { name, url: databaseUrl(name) };
 }
 
+/**
+ * A database with no tables at all, for what must start from nothing (migrations, replicas racing
+ * to migrate). Named with the run's prefix, so the global teardown drops it if a test dies.
+ */
+export async function createEmptyDatabase(): Promise<{ name: string; url: string }> {
+  counter += 1;
+  const worker = process.env.JEST_WORKER_ID ?? '0';
+  const name = `order_test_${process.env.TEST_RUN_ID}_${worker}_empty_${counter}_${Date.now() % 100000}`;
+  // template0: nothing a previous test left in template1 can leak into "brand-new".
+  await withAdminClient((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE template0`));
+  return { name, url: databaseUrl(name) };
+}
+
 export async function dropTestDatabase(name: string): Promise<void> {
   await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }

@@ -1,15 +1,20 @@
 import type { Response } from 'supertest';
 import { DEMO_PRODUCTS } from '../../src/product-client/demo-catalog';
 import type { ProductDocument } from '../../src/product-client/product-document';
+import { OrdersClient } from './api-client';
 import type { TestApp } from './app';
 import type { TestUser } from './tokens';
+
+// Split by job; re-exported so that suites keep one import for the orders helpers.
+export * from './money';
+export * from './order-rows';
 
 /*
  * Factories and probes for the orders e2e suites. The rules (transition tables, pricing) are
  * written out here from the issue, independently of src/, so a wrong table in src/ fails a test.
  */
 
-export const ORDERS = '/api/orders';
+export { ORDERS } from './api-client';
 
 /**
  * These suites prove the order API, not rate limiting: one customer and one admin send hundreds
@@ -132,55 +137,6 @@ export const PRODUCTS = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Money, computed by the tests in integer cents.
-// ---------------------------------------------------------------------------------------------
-
-/** A JSON dollar amount with at most two decimals, as integer cents (1.15 → 115). */
-export function toCents(dollars: number): number {
-  const cents = Math.round(dollars * 100);
-  if (Math.abs(cents - dollars * 100) > 1e-6)
-    throw new Error(`${dollars} has more than 2 decimals`);
-  return cents;
-}
-
-/** Cents as the API's JSON number (the double nearest to the decimal). */
-export const amount = (cents: number): number => cents / 100;
-
-/** Cents as PostgreSQL prints numeric(12,2): '107.99'. */
-export const decimal = (cents: number): string =>
-  `${Math.trunc(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
-
-export interface ExpectedPricing {
-  lines: { unit: number; quantity: number; subtotal: number }[];
-  subtotal: number;
-  tax: number;
-  shipping: number;
-  discount: number;
-  total: number;
-}
-
-/** The issue's pricing in cents: tax 8 % rounded half-up once, shipping 10.00 below 100.00. */
-export function expectedPricing(lines: { price: number; quantity: number }[]): ExpectedPricing {
-  const priced = lines.map(({ price, quantity }) => {
-    const unit = toCents(price);
-    return { unit, quantity, subtotal: unit * quantity };
-  });
-  const subtotal = priced.reduce((sum, line) => sum + line.subtotal, 0);
-  // subtotal × 8 / 100 rounded half-up, in integers.
-  const tax = Math.floor((subtotal * 8 * 2 + 100) / 200);
-  const shipping = subtotal < 10_000 ? 1_000 : 0;
-  return { lines: priced, subtotal, tax, shipping, discount: 0, total: subtotal + tax + shipping };
-}
-
-/** Fails when a money member of the JSON text carries more than two decimals. */
-export function expectTwoDecimalMoney(text: string): void {
-  const long = text.match(
-    /"(subtotal|tax|shipping_cost|discount|total|unit_price)":-?\d+\.\d{3,}/g,
-  );
-  expect(long).toBeNull();
-}
-
-// ---------------------------------------------------------------------------------------------
 // Requests.
 // ---------------------------------------------------------------------------------------------
 
@@ -287,7 +243,7 @@ export async function createOrder(
   user: TestUser,
   body: Record<string, unknown> = validOrderBody(),
 ): Promise<OrderJson> {
-  const res = await t.http.post(ORDERS).set(user.auth).send(body);
+  const res = await new OrdersClient(t).create(user, body);
   expectStatus(res, 201);
   return res.body as OrderJson;
 }
@@ -300,14 +256,11 @@ export function patchStatus(
   status: string,
   reason?: string,
 ) {
-  return t.http
-    .patch(`${ORDERS}/${id}/status`)
-    .set(user.auth)
-    .send(reason === undefined ? { status } : { status, reason });
+  return new OrdersClient(t).patchStatus(user, id, status, { reason });
 }
 
 export function putOrder(t: TestApp, user: TestUser, id: string, body: Record<string, unknown>) {
-  return t.http.put(`${ORDERS}/${id}`).set(user.auth).send(body);
+  return new OrdersClient(t).update(user, id, body);
 }
 
 /**
@@ -349,114 +302,9 @@ export async function driveTo(
     expect(order.status).toBe(step);
   }
   if (!order) {
-    const res = await t.http.get(`${ORDERS}/${id}`).set(admin.auth);
+    const res = await new OrdersClient(t).get(admin, id);
     expectStatus(res, 200);
     order = res.body as OrderJson;
   }
   return order;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The database, read with raw SQL (numeric columns come back as strings like '107.99').
-// ---------------------------------------------------------------------------------------------
-
-export interface OrderRow {
-  id: string;
-  order_number: string;
-  user_id: string;
-  customer_email: string;
-  customer_name: string;
-  status: Status;
-  payment_status: PaymentStatus;
-  subtotal: string;
-  tax: string;
-  shipping_cost: string;
-  discount: string;
-  total: string;
-  currency: string;
-  shipping_address: typeof ADDRESS;
-  billing_address: typeof ADDRESS;
-  payment_method: string;
-  payment_intent_id: string | null;
-  tracking_number: string | null;
-  carrier: string | null;
-  customer_notes: string | null;
-  internal_notes: string | null;
-  cancellation_reason: string | null;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-  confirmed_at: Date | null;
-  shipped_at: Date | null;
-  delivered_at: Date | null;
-  cancelled_at: Date | null;
-  /** The timestamps as PostgreSQL prints them, to the microsecond. */
-  exact: Record<'created_at' | 'updated_at' | TimestampColumn, string | null>;
-}
-
-export interface OrderItemRow {
-  id: string;
-  order_id: string;
-  position: number;
-  product_id: string;
-  product_name: string;
-  product_sku: string;
-  product_image: string | null;
-  unit_price: string;
-  quantity: number;
-  subtotal: string;
-  product_attributes: { brand: string | null; category: string | null };
-  reservation_id: string | null;
-  stock_status: string | null;
-  created_at: Date;
-}
-
-export async function countRows(t: TestApp): Promise<{ orders: number; items: number }> {
-  const [row] = await t.db.query<{ orders: number; items: number }[]>(
-    `SELECT (SELECT count(*) FROM orders)::int AS orders,
-            (SELECT count(*) FROM order_items)::int AS items`,
-  );
-  return row;
-}
-
-/** The order's row, or undefined when there is none. */
-export async function orderRow(t: TestApp, id: string): Promise<OrderRow | undefined> {
-  const rows = await t.db.query<OrderRow[]>(
-    `SELECT o.*, json_build_object(
-              'created_at', o.created_at::text, 'updated_at', o.updated_at::text,
-              'confirmed_at', o.confirmed_at::text, 'shipped_at', o.shipped_at::text,
-              'delivered_at', o.delivered_at::text, 'cancelled_at', o.cancelled_at::text
-            ) AS exact
-       FROM orders o WHERE o.id = $1`,
-    [id],
-  );
-  return rows[0];
-}
-
-/** Like orderRow, failing when the row is missing. */
-export async function mustOrderRow(t: TestApp, id: string): Promise<OrderRow> {
-  const row = await orderRow(t, id);
-  expect(row).toBeDefined();
-  return row!;
-}
-
-export async function itemRows(t: TestApp, orderId: string): Promise<OrderItemRow[]> {
-  return await t.db.query<OrderItemRow[]>(
-    'SELECT * FROM order_items WHERE order_id = $1 ORDER BY position',
-    [orderId],
-  );
-}
-
-/** The columns a rejected change must leave alone. */
-export function snapshot(row: OrderRow) {
-  return {
-    status: row.status,
-    payment_status: row.payment_status,
-    version: row.version,
-    tracking_number: row.tracking_number,
-    carrier: row.carrier,
-    internal_notes: row.internal_notes,
-    cancellation_reason: row.cancellation_reason,
-    exact: row.exact,
-  };
 }
