@@ -6,6 +6,12 @@ import { httpLoggerOptions } from './logging/logging.module';
 import type { NextFunction, Request, Response } from 'express';
 import { checkBodyShape, requireJsonBody } from './common/http-guards';
 import {
+  methodNotAllowed,
+  noStoreWhenAuthenticated,
+  rejectRepeatedHeaders,
+  type RouteLayer,
+} from './common/http-semantics';
+import {
   PROBLEM_CONTENT_TYPE,
   toDomainError,
   toProblem,
@@ -55,6 +61,12 @@ export function configureApp(app: NestExpressApplication): void {
   // Orders carry their own strong ETag (the version); Express' body-hash ETag would compete.
   app.set('etag', false);
 
+  app.use(noStoreWhenAuthenticated);
+  app.use(rejectRepeatedHeaders);
+  const express = app.getHttpAdapter().getInstance() as unknown as {
+    router: { stack: RouteLayer[] };
+  };
+  app.use(methodNotAllowed(() => express.router.stack));
   app.use(requireJsonBody);
   app.useBodyParser('json', { limit: BODY_LIMIT });
   // Body-parser failures happen before Nest's router; answer them in the same problem shape.

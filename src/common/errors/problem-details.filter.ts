@@ -131,13 +131,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const response = ctx.getResponse<Response>();
     const request = ctx.getRequest<Request>();
     const error = toDomainError(exception);
+    // The path only: a query string may carry what must not reach a log (?access_token=...).
+    const path = (request.originalUrl ?? request.url ?? '').split('?')[0];
     if (error.code === 'DATABASE_UNAVAILABLE') {
       this.logger.warn(
-        `${request.method} ${request.url}: database unavailable: ${(exception as Error).message}`,
+        `${request.method} ${path}: database unavailable: ${(exception as Error).message}`,
       );
     } else if (error.status >= 500 && !(exception instanceof DomainError)) {
       this.logger.error(
-        `${request.method} ${request.url} failed`,
+        `${request.method} ${path} failed`,
         exception instanceof Error ? exception.stack : String(exception),
       );
     }
@@ -148,6 +150,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     response
       .status(error.status)
       .type(PROBLEM_CONTENT_TYPE)
-      .send(JSON.stringify(toProblem(error, request.originalUrl?.split('?')[0])));
+      .send(JSON.stringify(toProblem(error, path)));
   }
 }
