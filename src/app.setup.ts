@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
@@ -23,6 +24,21 @@ import { ShutdownState } from './health/shutdown-state';
 
 export const BODY_LIMIT = '100kb';
 
+/**
+ * A client that sends its request a byte at a time holds a connection (and a socket's memory)
+ * for as long as it likes: the request must have arrived within REQUEST_TIMEOUT_MS (Node answers
+ * 408 and closes), and at most MAX_CONNECTIONS are open at once.
+ */
+function limitConnections(server: Server, config: AppConfig): void {
+  server.requestTimeout = config.REQUEST_TIMEOUT_MS;
+  server.headersTimeout = config.REQUEST_TIMEOUT_MS;
+  server.maxConnections = config.MAX_CONNECTIONS;
+  // Node checks the deadlines every 30 s by default, which would let a request run 30 s past
+  // its deadline; read when the server starts listening.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    Math.min(1000, Math.max(100, Math.floor(config.REQUEST_TIMEOUT_MS / 10)));
+}
+
 function trustProxy(value: string): boolean | number | string {
   if (value === 'true' || value === 'false') return value === 'true';
   return /^\d+$/.test(value) ? Number(value) : value;
@@ -34,6 +50,7 @@ function trustProxy(value: string): boolean | number | string {
  */
 export function configureApp(app: NestExpressApplication): void {
   const config = app.get<AppConfig>(appConfig.KEY);
+  limitConnections(app.getHttpServer(), config);
   app.use(assignRequestId);
   app.use(pinoHttp(httpLoggerOptions(config)));
   app.use(
