@@ -21,6 +21,7 @@ import { appConfig, type AppConfig } from './config/app.config';
 import { assignRequestId, bindRequestContext } from './logging/request-context';
 import { MetricsService } from './metrics/metrics.service';
 import { ShutdownState } from './health/shutdown-state';
+import { IpRateLimit } from './throttling/ip-rate-limit';
 
 export const BODY_LIMIT = '100kb';
 
@@ -78,6 +79,8 @@ export function configureApp(app: NestExpressApplication): void {
   // Orders carry their own strong ETag (the version); Express' body-hash ETag would compete.
   app.set('etag', false);
 
+  // Before anything that costs: every request without a valid token counts against its address.
+  app.use(app.get(IpRateLimit).middleware);
   app.use(noStoreWhenAuthenticated);
   app.use(rejectRepeatedHeaders);
   const express = app.getHttpAdapter().getInstance() as unknown as {
