@@ -104,7 +104,7 @@ const UNAVAILABLE_ERRORS = new Set([
 ]);
 
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not currently accepting connections|the database system is (starting up|shutting down)|too many clients/;
+  /Driver not Connected|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not currently accepting connections|the database system is (starting up|shutting down)|too many clients/;
 
 /** The database, not the request, is at fault: 503, so clients and balancers retry. */
 export function isDatabaseUnavailable(error: unknown): boolean {
