@@ -5,7 +5,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { httpLoggerOptions } from './logging/logging.module';
 import type { NextFunction, Request, Response } from 'express';
-import { checkBodyShape, requireJsonBody } from './common/http-guards';
+import { checkBodyShape, refuseWideJson, requireJsonBody } from './common/http-guards';
 import {
   methodNotAllowed,
   noStoreWhenAuthenticated,
@@ -88,7 +88,7 @@ export function configureApp(app: NestExpressApplication): void {
   };
   app.use(methodNotAllowed(() => express.router.stack));
   app.use(requireJsonBody);
-  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useBodyParser('json', { limit: BODY_LIMIT, verify: refuseWideJson });
   // Body-parser failures happen before Nest's router; answer them in the same problem shape.
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);

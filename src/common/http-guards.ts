@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { DomainError } from './errors/domain-error';
+import { tooWideObject } from './json-width';
 import { findUnsafeText } from './text-safety';
 
 /** Far beyond any valid request (an order nests 3 levels), far below a stack overflow. */
@@ -67,6 +68,31 @@ export function checkBodyShape(req: Request, _res: Response, next: NextFunction)
     );
   }
   next();
+}
+
+/** The body-parser error `type` of a body refused by refuseWideJson, carrying the answer. */
+export const BODY_TOO_WIDE = 'entity.too.wide';
+
+/**
+ * body-parser's `verify` hook: refuses an object of too many members in the raw bytes, before
+ * they are parsed (see json-width.ts). Other encodings are left to bodyShapeProblem.
+ */
+export function refuseWideJson(_req: unknown, _res: unknown, raw: Buffer, encoding: string): void {
+  if (!/^utf-?8$/i.test(encoding)) return;
+  const wide = tooWideObject(raw, MAX_OBJECT_MEMBERS);
+  if (!wide) return;
+  const field = wide.path || 'the body';
+  const problem = `${field} has more than ${MAX_OBJECT_MEMBERS} members`;
+  throw Object.assign(new Error(problem), {
+    type: BODY_TOO_WIDE,
+    refusal: new DomainError(
+      'VALIDATION_FAILED',
+      `The request body is not acceptable: ${problem}.`,
+      {
+        errors: [{ field: wide.path || 'body', detail: problem }],
+      },
+    ),
+  });
 }
 
 /** A body in anything but JSON would be silently ignored; say so instead. */
