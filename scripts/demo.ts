@@ -4,8 +4,9 @@
  *
  *   npm run demo -- [--base-url http://localhost:8000]
  *
- * Optional: USER_SERVICE_URL (+ DEMO_EMAIL, DEMO_PASSWORD) to log in there instead of signing a
- * token locally with SECRET_KEY; PRODUCT_SERVICE_URL to list its products instead of the
+ * Optional: USER_SERVICE_URL to log in there as the platform's documented customer
+ * (john.doe@example.com / SecurePass123, or DEMO_EMAIL / DEMO_PASSWORD), registering them first
+ * if they do not exist, instead of signing a token locally with SECRET_KEY; PRODUCT_SERVICE_URL to list its products instead of the
  * built-in demo catalog (use the same setting as the service).
  */
 import 'dotenv/config';
@@ -79,16 +80,21 @@ async function customerToken(): Promise<string> {
     show('Customer token', 'No USER_SERVICE_URL: signed locally with SECRET_KEY (role customer).');
     return localToken('customer', 'demo.customer@example.com');
   }
+  // The platform's documented customer, as its integration script logs in.
   const credentials = {
-    email: process.env.DEMO_EMAIL ?? 'demo.customer@example.com',
-    password: process.env.DEMO_PASSWORD ?? 'demo-password-123',
+    email: process.env.DEMO_EMAIL ?? 'john.doe@example.com',
+    password: process.env.DEMO_PASSWORD ?? 'SecurePass123',
   };
   let res = await call('POST', `${env.USER_SERVICE_URL}/api/auth/login`, undefined, credentials);
   if (res.status !== 200) {
+    show(
+      'Registering',
+      `No such user at ${env.USER_SERVICE_URL}: registering ${credentials.email}.`,
+    );
     res = await call('POST', `${env.USER_SERVICE_URL}/api/auth/register`, undefined, {
       ...credentials,
-      firstName: 'Demo',
-      lastName: 'Customer',
+      firstName: 'John',
+      lastName: 'Doe',
     });
   }
   if (typeof res.data?.token !== 'string') expectStatus('Login at the User Service', res, 200);

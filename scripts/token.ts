@@ -60,8 +60,8 @@ function main(): void {
     fail(`--role must be one of ${ROLES.join(', ')} (got "${role}")`);
   }
   const userId = args['user-id'] ?? randomBytes(12).toString('hex');
-  if (!/^[0-9a-f]{24}$/i.test(userId)) {
-    fail(`--user-id must be a 24-hex MongoDB id (got "${userId}")`);
+  if (!/^[0-9a-f]{24}$/.test(userId)) {
+    fail(`--user-id must be a 24-hex MongoDB id in lower case (got "${userId}")`);
   }
   const email = args.email;
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) fail(`--email must be an email address (got "${email}")`);

@@ -5,9 +5,11 @@ import { AppController } from './app.controller';
 import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard, RolesGuard } from './auth/guards';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
+import { SafeTextPipe } from './common/safe-text.pipe';
 import { createValidationPipe } from './common/validation';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { DatabaseReadyGuard } from './database/database-ready.guard';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -33,12 +35,16 @@ import { ThrottlingModule } from './throttling/throttling.module';
   ],
   controllers: [AppController],
   providers: [
+    // In this order: text no value may hold, then each route's own rules.
+    { provide: APP_PIPE, useClass: SafeTextPipe },
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-    // In this order: who is calling, may their role do this, have they called too often.
+    // In this order: who is calling, may their role do this, have they called too often, is the
+    // database there.
     { provide: APP_GUARD, useExisting: JwtAuthGuard },
     { provide: APP_GUARD, useExisting: RolesGuard },
     { provide: APP_GUARD, useExisting: RateLimitGuard },
+    { provide: APP_GUARD, useExisting: DatabaseReadyGuard },
   ],
 })
 export class AppModule {}

@@ -1,10 +1,17 @@
+import type { Server } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { httpLoggerOptions } from './logging/logging.module';
 import type { NextFunction, Request, Response } from 'express';
-import { checkBodyShape, requireJsonBody } from './common/http-guards';
+import { checkBodyShape, refuseWideJson, requireJsonBody } from './common/http-guards';
+import {
+  methodNotAllowed,
+  noStoreWhenAuthenticated,
+  rejectRepeatedHeaders,
+  type RouteLayer,
+} from './common/http-semantics';
 import {
   PROBLEM_CONTENT_TYPE,
   toDomainError,
@@ -14,8 +21,24 @@ import { appConfig, type AppConfig } from './config/app.config';
 import { assignRequestId, bindRequestContext } from './logging/request-context';
 import { MetricsService } from './metrics/metrics.service';
 import { ShutdownState } from './health/shutdown-state';
+import { IpRateLimit } from './throttling/ip-rate-limit';
 
 export const BODY_LIMIT = '100kb';
+
+/**
+ * A client that sends its request a byte at a time holds a connection (and a socket's memory)
+ * for as long as it likes: the request must have arrived within REQUEST_TIMEOUT_MS (Node answers
+ * 408 and closes), and at most MAX_CONNECTIONS are open at once.
+ */
+function limitConnections(server: Server, config: AppConfig): void {
+  server.requestTimeout = config.REQUEST_TIMEOUT_MS;
+  server.headersTimeout = config.REQUEST_TIMEOUT_MS;
+  server.maxConnections = config.MAX_CONNECTIONS;
+  // Node checks the deadlines every 30 s by default, which would let a request run 30 s past
+  // its deadline; read when the server starts listening.
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    Math.min(1000, Math.max(100, Math.floor(config.REQUEST_TIMEOUT_MS / 10)));
+}
 
 function trustProxy(value: string): boolean | number | string {
   if (value === 'true' || value === 'false') return value === 'true';
@@ -28,6 +51,7 @@ function trustProxy(value: string): boolean | number | string {
  */
 export function configureApp(app: NestExpressApplication): void {
   const config = app.get<AppConfig>(appConfig.KEY);
+  limitConnections(app.getHttpServer(), config);
   app.use(assignRequestId);
   app.use(pinoHttp(httpLoggerOptions(config)));
   app.use(
@@ -55,8 +79,16 @@ export function configureApp(app: NestExpressApplication): void {
   // Orders carry their own strong ETag (the version); Express' body-hash ETag would compete.
   app.set('etag', false);
 
+  // Before anything that costs: every request without a valid token counts against its address.
+  app.use(app.get(IpRateLimit).middleware);
+  app.use(noStoreWhenAuthenticated);
+  app.use(rejectRepeatedHeaders);
+  const express = app.getHttpAdapter().getInstance() as unknown as {
+    router: { stack: RouteLayer[] };
+  };
+  app.use(methodNotAllowed(() => express.router.stack));
   app.use(requireJsonBody);
-  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useBodyParser('json', { limit: BODY_LIMIT, verify: refuseWideJson });
   // Body-parser failures happen before Nest's router; answer them in the same problem shape.
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);

@@ -4,9 +4,10 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { appConfig, type AppConfig } from '../config/app.config';
+import { unsafeTextProblem } from '../common/text-safety';
 import { AuthUser, ROLES, Role } from './auth-user';
 
-interface PlatformClaims {
+export interface PlatformClaims {
   userId?: unknown;
   email?: unknown;
   role?: unknown;
@@ -14,6 +15,34 @@ interface PlatformClaims {
 }
 
 const bearer = ExtractJwt.fromAuthHeaderAsBearerToken();
+
+/** The User Service's ids are MongoDB ObjectIds, printed in lower-case hex. */
+const USER_ID = /^[0-9a-f]{24}$/;
+const MAX_EMAIL_LENGTH = 254;
+
+/**
+ * The caller as the platform's claims describe them, or undefined when a claim is not what the
+ * platform issues: an id of another shape would reach queries and logs as written, and two
+ * spellings of one id must never name two users (or one id two).
+ */
+export function userFromClaims(claims: PlatformClaims): Omit<AuthUser, 'token'> | undefined {
+  const { userId, email, exp } = claims;
+  // jsonwebtoken accepts a token without `exp`; a platform token always has one.
+  if (typeof exp !== 'number') return undefined;
+  if (typeof userId !== 'string' || !USER_ID.test(userId)) return undefined;
+  if (
+    typeof email !== 'string' ||
+    !email.includes('@') ||
+    email.length > MAX_EMAIL_LENGTH ||
+    unsafeTextProblem(email) !== undefined
+  ) {
+    return undefined;
+  }
+  // Only an absent role means customer; null or anything else is a malformed token.
+  const role = claims.role === undefined ? 'customer' : claims.role;
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return undefined;
+  return { userId, email, role: role as Role };
+}
 
 /**
  * Accepts exactly the User Service's tokens: HMAC-signed with the shared secret, from the
@@ -35,20 +64,8 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
   }
 
   validate(req: Request, claims: PlatformClaims): AuthUser {
-    const { userId, email, exp } = claims;
-    // jsonwebtoken accepts a token without `exp`; a platform token always has one.
-    if (typeof exp !== 'number') throw new UnauthorizedException();
-    if (typeof userId !== 'string' || userId.length === 0 || userId.length > 64) {
-      throw new UnauthorizedException();
-    }
-    if (typeof email !== 'string' || !email.includes('@') || email.length > 254) {
-      throw new UnauthorizedException();
-    }
-    // Only an absent role means customer; null or anything else is a malformed token.
-    const role = claims.role === undefined ? 'customer' : claims.role;
-    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
-      throw new UnauthorizedException();
-    }
-    return { userId, email, role: role as Role, token: bearer(req) ?? '' };
+    const user = userFromClaims(claims);
+    if (!user) throw new UnauthorizedException();
+    return { ...user, token: bearer(req) ?? '' };
   }
 }

@@ -1,5 +1,28 @@
 import { applyDecorators } from '@nestjs/common';
-import { IsString, Matches, MaxLength } from 'class-validator';
+import { IsString, Matches, MaxLength, ValidateBy, ValidationOptions } from 'class-validator';
+import { unsafeTextProblem } from './text-safety';
+
+/**
+ * No unpaired surrogate, control or bidirectional control character; tab and line breaks only
+ * when `multiline`. The body check (http-guards.ts) refuses most of these for every field
+ * already; this one knows which fields may span lines.
+ */
+export function IsSafeText(options: { multiline?: boolean } = {}, validation?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isSafeText',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value !== 'string' || unsafeTextProblem(value, options) === undefined,
+        defaultMessage: (args) =>
+          `${args?.property ?? 'value'} ${
+            unsafeTextProblem(String(args?.value ?? ''), options) ?? 'is not acceptable text'
+          }`,
+      },
+    },
+    validation,
+  );
+}
 
 /**
  * Text a person typed: bounded, not blank (unless allowed), no control characters (PostgreSQL rejects NUL in
@@ -9,15 +32,10 @@ export function IsHumanText(
   maxLength: number,
   options: { multiline?: boolean; allowBlank?: boolean } = {},
 ) {
-  const pattern = options.multiline
-    ? // eslint-disable-next-line no-control-regex
-      /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/
-    : // eslint-disable-next-line no-control-regex
-      /^[^\u0000-\u001f\u007f]*$/;
   return applyDecorators(
     IsString(),
     MaxLength(maxLength),
     ...(options.allowBlank ? [] : [Matches(/\S/, { message: '$property must not be blank' })]),
-    Matches(pattern, { message: '$property must not contain control characters' }),
+    IsSafeText({ multiline: options.multiline }),
   );
 }

@@ -32,6 +32,17 @@ function packageVersion(): string {
 const PACKAGE_VERSION = packageVersion();
 
 export const DEFAULT_SECRET_KEY = 'dev-secret-change-me';
+/**
+ * Secrets published in the platform's repositories (this service's default, the previous Order
+ * Service's and the User Service's): anyone could sign tokens with them.
+ */
+export const KNOWN_DEFAULT_SECRETS = [
+  DEFAULT_SECRET_KEY,
+  'your-super-secret-jwt-key-change-this',
+  'your-secret-key-change-in-production',
+];
+/** 32 characters: 256 bits of HS256 key for a random hex or base64 secret. */
+export const MIN_PRODUCTION_SECRET_LENGTH = 32;
 const SUPPORTED_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export type JwtAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
 
@@ -141,6 +152,11 @@ export class Environment {
   @Transform(emptyToUndefined) @IsOptional() @IsUrl(httpUrl) OTEL_EXPORTER_OTLP_ENDPOINT?: string;
   @IsString() @IsNotEmpty() OTEL_SERVICE_NAME = 'order-service';
 
+  /** Headers and body of a request must have arrived by then; a slower client is cut with 408. */
+  @Transform(toNumber) @IsInt() @Min(1000) REQUEST_TIMEOUT_MS = 30000;
+  /** Open connections beyond this are closed as they arrive. */
+  @Transform(toNumber) @IsInt() @Min(1) MAX_CONNECTIONS = 1000;
+
   @Transform(toNumber) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 10000;
   /** After SIGTERM, how long to keep serving with readiness at 503 before closing the server. */
   @Transform(toNumber) @IsInt() @Min(0) SHUTDOWN_DRAIN_MS = 0;
@@ -199,8 +215,16 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   }
   const env = plainToInstance(Environment, input, { exposeDefaultValues: true });
   const problems = validateSync(env, { whitelist: false }).flatMap(describe);
-  if (env.NODE_ENV === 'production' && env.SECRET_KEY === DEFAULT_SECRET_KEY) {
-    problems.push('SECRET_KEY must be set to a real secret when NODE_ENV=production');
+  if (
+    env.NODE_ENV === 'production' &&
+    typeof env.SECRET_KEY === 'string' &&
+    (KNOWN_DEFAULT_SECRETS.includes(env.SECRET_KEY.trim()) ||
+      env.SECRET_KEY.length < MIN_PRODUCTION_SECRET_LENGTH)
+  ) {
+    problems.push(
+      `SECRET_KEY must be set to a real secret of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters ` +
+        'when NODE_ENV=production (not a published default)',
+    );
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return env;

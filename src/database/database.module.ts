@@ -1,16 +1,17 @@
 import { Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { buildDataSourceOptions } from './data-source-options';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres';
-import { runMigrationsLocked } from './migrate';
+import { DatabaseConnector } from './database-connector';
+import { DatabaseReadyGuard } from './database-ready.guard';
+import { DatabaseState } from './database-state';
 
 const logger = new Logger('Database');
 
 /**
- * The database the service uses, made ready before the application's DataSource connects: the
- * configured server or an embedded one, with pending migrations applied.
+ * The database the service uses: the configured server, or an embedded one started here.
+ * Connecting and migrating are DatabaseConnector's, in the background.
  */
 export class PreparedDatabase implements OnApplicationShutdown {
   constructor(
@@ -27,46 +28,7 @@ export class PreparedDatabase implements OnApplicationShutdown {
           'Set DATABASE_URL=postgres://user:pass@host:5432/db to use a real server.',
       );
     }
-    const prepared = new PreparedDatabase(config.DATABASE_URL ?? embedded!.url, embedded);
-    try {
-      await prepared.migrate(config);
-    } catch (error) {
-      await prepared.onApplicationShutdown();
-      throw error;
-    }
-    return prepared;
-  }
-
-  /**
-   * Applies pending migrations, or with MIGRATIONS_RUN=false (a separate Job migrates) refuses to
-   * start while any are pending: serving an old schema would answer 500s, a restart waits it out.
-   */
-  private async migrate(config: AppConfig): Promise<void> {
-    const dataSource = await new DataSource({
-      ...buildDataSourceOptions(this.url, config),
-      poolSize: 2,
-    }).initialize();
-    try {
-      // An incomplete build leaves dist/ without migrations; starting on an empty schema would
-      // turn every request into a 500, so refuse to start instead.
-      if (dataSource.migrations.length === 0) {
-        throw new Error(
-          'No migrations were found next to the service: rebuild it with `npm run build`.',
-        );
-      }
-      if (!config.MIGRATIONS_RUN) {
-        if (await dataSource.showMigrations()) {
-          throw new Error(
-            'The database has pending migrations and MIGRATIONS_RUN=false: run the migration job first.',
-          );
-        }
-        return;
-      }
-      const applied = await runMigrationsLocked(dataSource);
-      if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`);
-    } finally {
-      await dataSource.destroy();
-    }
+    return new PreparedDatabase(config.DATABASE_URL ?? embedded!.url, embedded);
   }
 
   // Modules shut down from the root down, so this runs after TypeORM has closed its pool.
@@ -98,11 +60,13 @@ class PreparedDatabaseModule {}
       inject: [appConfig.KEY, PreparedDatabase],
       useFactory: (config: AppConfig, db: PreparedDatabase) => ({
         ...buildDataSourceOptions(db.url, config),
-        // Fail fast: an orchestrator restarts the pod, and tests should not hang for half a minute.
-        retryAttempts: 2,
-        retryDelay: 1000,
+        // The DataSource is handed out unconnected; DatabaseConnector connects it, retrying for
+        // as long as it takes, so that an unreachable database never stops start-up.
+        manualInitialization: true,
       }),
     }),
   ],
+  providers: [DatabaseState, DatabaseConnector, DatabaseReadyGuard],
+  exports: [DatabaseState, DatabaseReadyGuard],
 })
 export class DatabaseModule {}

@@ -27,11 +27,13 @@ export class HealthController {
   /** Readiness: 503 when the database is unreachable or the service is shutting down. */
   @Get('ready')
   async ready() {
-    const { ok, result } = await this.health.readiness();
+    const { ok, result, detail } = await this.health.readiness();
     if (!ok) {
-      throw new DomainError('NOT_READY', 'A dependency is down or the service is shutting down.', {
-        extensions: { checks: result.details },
-      });
+      throw new DomainError(
+        'NOT_READY',
+        detail ?? 'A dependency is down or the service is shutting down.',
+        { extensions: { checks: result.details } },
+      );
     }
     return { status: 'ok', checks: result.details };
   }

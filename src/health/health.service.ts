@@ -6,6 +6,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { appConfig, type AppConfig } from '../config/app.config';
+import { DatabaseState } from '../database/database-state';
 import { ShutdownState } from './shutdown-state';
 
 @Injectable()
@@ -16,13 +17,25 @@ export class HealthService {
     private readonly indicators: HealthIndicatorService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly shutdown: ShutdownState,
+    private readonly database: DatabaseState,
   ) {}
 
-  /** Readiness: the database answers in time and the process is not shutting down. */
-  async readiness(): Promise<{ ok: boolean; result: HealthCheckResult }> {
+  /**
+   * Readiness: the database is connected with its schema migrated, answers in time, and the
+   * process is not shutting down. `detail` says why not, when it is the database's state.
+   */
+  async readiness(): Promise<{ ok: boolean; result: HealthCheckResult; detail?: string }> {
+    const detail = this.database.detail;
     try {
       const result = await this.health.check([
-        () => this.db.pingCheck('database', { timeout: this.config.HEALTH_DB_TIMEOUT_MS }),
+        () =>
+          this.database.ready
+            ? this.db.pingCheck('database', { timeout: this.config.HEALTH_DB_TIMEOUT_MS })
+            : this.indicators.check('database').down({
+                state: this.database.phase,
+                message: detail,
+                ...(this.database.pending > 0 ? { pendingMigrations: this.database.pending } : {}),
+              }),
         () => {
           const indicator = this.indicators.check('lifecycle');
           return this.shutdown.shuttingDown
@@ -34,7 +47,7 @@ export class HealthService {
     } catch (error) {
       const response = (error as { getResponse?: () => unknown }).getResponse?.();
       if (response && typeof response === 'object' && 'details' in response) {
-        return { ok: false, result: response as HealthCheckResult };
+        return { ok: false, result: response as HealthCheckResult, detail };
       }
       throw error;
     }

@@ -124,6 +124,8 @@ export class IdempotencyService {
    */
   @Cron(CronExpression.EVERY_10_MINUTES)
   async purgeExpired(): Promise<number> {
+    // Not connected yet (DatabaseConnector is still trying): the next run will purge.
+    if (!this.dataSource.isInitialized) return 0;
     let total = 0;
     for (;;) {
       const [, deleted]: [unknown, number] = await this.dataSource.query(

@@ -2,6 +2,7 @@ import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { ThrottlerException, ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import type { AuthUser } from '../auth/auth-user';
+import { COUNTED_PER_IP } from './ip-rate-limit';
 
 export const ORDER_CREATION_LIMIT = 'rate-limit:order-creation';
 
@@ -11,9 +12,17 @@ export const OrderCreationLimit = () => SetMetadata(ORDER_CREATION_LIMIT, true);
 /**
  * Limits per user when a token identified one, per client IP otherwise. Runs after the auth
  * guard, so `req.user` is known. Keys span every route: the limit is the caller's, not a route's.
+ * A request without a valid token was counted per IP before routing already (IpRateLimit).
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    const req = context
+      .switchToHttp()
+      .getRequest<Request & { user?: AuthUser; [COUNTED_PER_IP]?: boolean }>();
+    return (!req.user && req[COUNTED_PER_IP] === true) || super.shouldSkip(context);
+  }
+
   protected override getTracker(req: Record<string, unknown>): Promise<string> {
     const user = (req as unknown as Request & { user?: AuthUser }).user;
     return Promise.resolve(user ? `user:${user.userId}` : `ip:${(req as unknown as Request).ip}`);

@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { appConfig, type AppConfig } from '../config/app.config';
+import { AuthModule } from '../auth/auth.module';
 import { IS_PUBLIC } from '../auth/decorators';
 import { FailOpenRedisStorage } from './fail-open-storage';
+import { IpRateLimit } from './ip-rate-limit';
 import { ORDER_CREATION_LIMIT, RateLimitGuard } from './rate-limit.guard';
 
 @Module({
   imports: [
+    AuthModule,
     ThrottlerModule.forRootAsync({
       inject: [appConfig.KEY],
       useFactory: (config: AppConfig) => ({
@@ -32,7 +35,7 @@ import { ORDER_CREATION_LIMIT, RateLimitGuard } from './rate-limit.guard';
       }),
     }),
   ],
-  providers: [RateLimitGuard],
-  exports: [RateLimitGuard],
+  providers: [RateLimitGuard, IpRateLimit],
+  exports: [RateLimitGuard, IpRateLimit],
 })
 export class ThrottlingModule {}

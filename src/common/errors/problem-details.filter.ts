@@ -9,6 +9,7 @@ import {
 import type { Request, Response } from 'express';
 import { DomainError } from './domain-error';
 import { codeForStatus, ERROR_CATALOG, ErrorCode } from './error-codes';
+import { BODY_TOO_WIDE } from '../http-guards';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -71,6 +72,9 @@ export function toDomainError(exception: unknown): DomainError {
   }
   const parserError = exception as BodyParserError | undefined;
   const parserStatus = parserError?.status ?? parserError?.statusCode ?? 500;
+  // Refused by a check on the raw body (http-guards.ts), which wrote the answer itself.
+  const refusal = (exception as { refusal?: unknown } | undefined)?.refusal;
+  if (parserError?.type === BODY_TOO_WIDE && refusal instanceof DomainError) return refusal;
   if (parserError?.type === 'entity.parse.failed') {
     return new DomainError('MALFORMED_JSON', 'The request body could not be parsed as JSON.');
   }
@@ -104,7 +108,7 @@ const UNAVAILABLE_ERRORS = new Set([
 ]);
 
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not currently accepting connections|the database system is (starting up|shutting down)|too many clients/;
+  /Driver not Connected|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not currently accepting connections|the database system is (starting up|shutting down)|too many clients/;
 
 /** The database, not the request, is at fault: 503, so clients and balancers retry. */
 export function isDatabaseUnavailable(error: unknown): boolean {
@@ -131,13 +135,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const response = ctx.getResponse<Response>();
     const request = ctx.getRequest<Request>();
     const error = toDomainError(exception);
+    // The path only: a query string may carry what must not reach a log (?access_token=...).
+    const path = (request.originalUrl ?? request.url ?? '').split('?')[0];
     if (error.code === 'DATABASE_UNAVAILABLE') {
       this.logger.warn(
-        `${request.method} ${request.url}: database unavailable: ${(exception as Error).message}`,
+        `${request.method} ${path}: database unavailable: ${(exception as Error).message}`,
       );
     } else if (error.status >= 500 && !(exception instanceof DomainError)) {
       this.logger.error(
-        `${request.method} ${request.url} failed`,
+        `${request.method} ${path} failed`,
         exception instanceof Error ? exception.stack : String(exception),
       );
     }
@@ -148,6 +154,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     response
       .status(error.status)
       .type(PROBLEM_CONTENT_TYPE)
-      .send(JSON.stringify(toProblem(error, request.originalUrl?.split('?')[0])));
+      .send(JSON.stringify(toProblem(error, path)));
   }
 }
