@@ -119,6 +119,8 @@ export class EventPublisher implements OnModuleInit, OnModuleDestroy {
           timeout: CONNECT_TIMEOUT_MS,
           maxReconnectAttempts: -1,
           reconnectTimeWait: 1000,
+          // Notices a connection that died without being closed in about a minute, not six.
+          pingInterval: 20_000,
         });
         if (this.stopping.signal.aborted) {
           await nc.close();
@@ -146,7 +148,16 @@ export class EventPublisher implements OnModuleInit, OnModuleDestroy {
     this.isConnected = true;
     this.logger.log(`Connected to NATS at ${redact(nc.getServer())}`);
     this.ensureStream().catch(() => undefined);
-    void this.watch(nc);
+    this.watch(nc).catch(() => undefined);
+    // The client gives up only on fatal errors (credentials refused, say): start over.
+    void nc.closed().then((error) => {
+      if (this.stopping.signal.aborted) return;
+      this.isConnected = false;
+      this.logger.error(
+        `The NATS connection closed (${message(error ?? 'no error')}); connecting again`,
+      );
+      void this.connectInBackground();
+    });
   }
 
   private async watch(nc: NatsConnection): Promise<void> {
