@@ -10,6 +10,7 @@ import { createValidationPipe } from './common/validation';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DatabaseReadyGuard } from './database/database-ready.guard';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -31,6 +32,7 @@ import { ThrottlingModule } from './throttling/throttling.module';
     ThrottlingModule,
     HealthModule,
     ProductClientModule,
+    EventsModule,
     OrdersModule,
   ],
   controllers: [AppController],

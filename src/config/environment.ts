@@ -108,6 +108,21 @@ export class Environment {
   @Transform(emptyToUndefined) @IsOptional() @IsUrl(httpUrl) INVENTORY_SERVICE_URL?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsUrl(httpUrl) PAYMENT_SERVICE_URL?: string;
 
+  /** NATS with JetStream, for order events. Unset: events stay in the outbox, none is published. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(nats|tls):\/\/\S+(,\s*(nats|tls):\/\/\S+)*$/, {
+    message: 'NATS_URL must be a nats:// or tls:// URL (several: comma-separated)',
+  })
+  NATS_URL?: string;
+  /** The JetStream stream capturing `orders.>`; created at start-up when missing. */
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'NATS_STREAM must be a stream name: letters, digits, - and _ (at most 64)',
+  })
+  NATS_STREAM = 'ORDERS';
+  /** Published outbox rows are deleted after this many hours. */
+  @Transform(toNumber) @IsInt() @Min(1) OUTBOX_RETENTION_HOURS = 72;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// URL' })

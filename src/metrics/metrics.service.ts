@@ -20,6 +20,8 @@ import {
   NEIGHBOUR_DURATION,
   NEIGHBOUR_ERRORS,
   ORDERS_CREATED,
+  OUTBOX_BACKLOG,
+  OUTBOX_OLDEST_AGE,
   STATUS_TRANSITIONS,
 } from './metrics';
 
@@ -46,6 +48,8 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     @InjectMetric(NEIGHBOUR_ERRORS) private readonly neighbourErrors: Counter<string>,
     @InjectMetric(CIRCUIT_STATE) private readonly circuit: Gauge<string>,
     @InjectMetric(DB_POOL) private readonly pool: Gauge<string>,
+    @InjectMetric(OUTBOX_BACKLOG) private readonly outboxBacklog: Gauge<string>,
+    @InjectMetric(OUTBOX_OLDEST_AGE) private readonly outboxOldestAge: Gauge<string>,
   ) {}
 
   orderCreated(): void {
@@ -72,6 +76,15 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
 
   circuitState(state: keyof typeof CIRCUIT_VALUES): void {
     this.circuit.set(CIRCUIT_VALUES[state]);
+  }
+
+  /**
+   * The outbox as the relay last measured it: unpublished events, and the age of the oldest one
+   * (0 when none waits). Set by whoever counts, since only the relay knows when a count is fresh.
+   */
+  setOutboxBacklog(count: number, oldestAgeSeconds: number): void {
+    this.outboxBacklog.set(count);
+    this.outboxOldestAge.set(count > 0 ? Math.max(0, oldestAgeSeconds) : 0);
   }
 
   /** Pool gauges are read at scrape time, so they are never stale. */

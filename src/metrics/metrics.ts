@@ -11,6 +11,8 @@ export const NEIGHBOUR_DURATION = 'neighbour_request_duration_seconds';
 export const NEIGHBOUR_ERRORS = 'neighbour_request_errors_total';
 export const CIRCUIT_STATE = 'product_service_circuit_state';
 export const DB_POOL = 'db_pool_connections';
+export const OUTBOX_BACKLOG = 'outbox_backlog_events';
+export const OUTBOX_OLDEST_AGE = 'outbox_oldest_unpublished_age_seconds';
 
 export const METRIC_PROVIDERS = [
   makeHistogramProvider({
@@ -44,5 +46,13 @@ export const METRIC_PROVIDERS = [
     name: DB_POOL,
     help: 'Database pool connections by state (in_use, idle, waiting)',
     labelNames: ['state'],
+  }),
+  makeGaugeProvider({
+    name: OUTBOX_BACKLOG,
+    help: 'Order events written to the outbox and not yet published',
+  }),
+  makeGaugeProvider({
+    name: OUTBOX_OLDEST_AGE,
+    help: 'Age in seconds of the oldest unpublished order event (0 when none is waiting)',
   }),
 ];

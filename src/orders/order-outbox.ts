@@ -3,11 +3,8 @@ import { presentOrder } from './dto/order-response.dto';
 import type { HistoryEntry } from './order-change-plan';
 import type { StockEffect } from './order-process';
 import type { Order } from './order.entity';
+import { EVENT_TOPIC, STOCK_TOPIC } from '../outbox/outbox-topics';
 import type { Actor, OutboxRow } from './orders.repository';
-
-/** Outbox topics: events for the platform, and stock holds at the Inventory Service. */
-export const EVENT_TOPIC = 'event';
-export const STOCK_TOPIC = 'stock';
 
 export type OrderEventType =
   | 'order.created'

@@ -9,7 +9,7 @@ import { OrderChangesService } from './order-changes.service';
 import { OrderStatus, StockEffect } from './order-process';
 import type { Order } from './order.entity';
 import { OrdersRepository, StockLine } from './orders.repository';
-import { STOCK_TOPIC } from './order-outbox';
+import { STOCK_TOPIC } from '../outbox/outbox-topics';
 
 /**
  * Brings the Inventory Service in line with an order after the change that asked for it has

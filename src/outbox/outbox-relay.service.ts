@@ -1,6 +1,15 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { Cron, CronExpression, Interval } from '@nestjs/schedule';
+import { appConfig, type AppConfig } from '../config/app.config';
+import { MetricsService } from '../metrics/metrics.service';
 import { ClaimedEntry, OutboxRepository } from './outbox.repository';
+import { EVENT_TOPIC } from './outbox-topics';
 
 /** Carries out the effects of one topic. Throwing means "not done": the entry is retried. */
 export interface OutboxHandler {
@@ -14,8 +23,8 @@ const PURGE_BATCH = 1000;
 const IDLE_POLL_MS = 500;
 const FIRST_RETRY_S = 0.5;
 const MAX_RETRY_S = 60;
-/** Processed rows are kept this long for inspection, then deleted. */
-const RETENTION_HOURS = 72;
+/** How often the backlog gauges are measured. */
+const BACKLOG_INTERVAL_MS = 5000;
 
 /** Capped exponential back-off with jitter, so that replicas retrying together spread out. */
 export function retryDelaySeconds(attempts: number, random = Math.random): number {
@@ -39,7 +48,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private failing = new Set<string>();
   private leaseSeconds = 30;
 
-  constructor(private readonly outbox: OutboxRepository) {}
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly metrics: MetricsService,
+    @Inject(appConfig.KEY) private readonly config: AppConfig,
+  ) {}
 
   /** `leaseSeconds` must outlast the slowest handler, or another replica repeats its work. */
   register(topic: string, handler: OutboxHandler, leaseSeconds = 30): void {
@@ -123,12 +136,23 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** Keeps the table small; every replica may run it at once. */
+  /** Unpublished events and the age of the oldest, for alerting on a stuck relay or broker. */
+  @Interval(BACKLOG_INTERVAL_MS)
+  async measureBacklog(): Promise<void> {
+    try {
+      const { count, oldest_seconds } = await this.outbox.backlog([EVENT_TOPIC]);
+      this.metrics.setOutboxBacklog(count, oldest_seconds);
+    } catch {
+      // The database is away; the gauges keep their last value until it is back.
+    }
+  }
+
+  /** Processed rows are kept for inspection, then deleted; every replica may run it at once. */
   @Cron(CronExpression.EVERY_10_MINUTES)
   async purgeProcessed(): Promise<number> {
     let total = 0;
     for (;;) {
-      const deleted = await this.outbox.purge(RETENTION_HOURS, PURGE_BATCH);
+      const deleted = await this.outbox.purge(this.config.OUTBOX_RETENTION_HOURS, PURGE_BATCH);
       total += deleted;
       if (deleted < PURGE_BATCH) return total;
     }

@@ -15,6 +15,7 @@ for (const key of [
   'INVENTORY_SERVICE_URL',
   'PAYMENT_SERVICE_URL',
   'REDIS_URL',
+  'NATS_URL',
 ]) {
   delete process.env[key];
 }
