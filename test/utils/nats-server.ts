@@ -55,13 +55,16 @@ export interface NatsServer {
   readonly storeDir: string;
   /** Starts it again on the same port and store (after stop()); resolves once it accepts. */
   start(): Promise<void>;
-  /** Stops it (SIGTERM, then SIGKILL); the store is kept. */
-  stop(): Promise<void>;
+  /**
+   * Stops it, the store kept: SIGTERM (then SIGKILL after 5 s) by default, or SIGKILL at once
+   * to simulate a crash.
+   */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Stops it for good and deletes the store. */
   dispose(): Promise<void>;
   /** A client connection of the test's own (closed by dispose()). */
   client(): Promise<NatsConnection>;
-  /** Every message of `stream`, in stream order. */
+  /** Every message of `stream` now, in stream order (read with an ordered consumer). */
   readStream(stream: string): Promise<StreamMessage[]>;
 }
 
@@ -107,7 +110,7 @@ export async function startNatsServer(): Promise<NatsServer> {
     throw new Error(`nats-server did not start on port ${port}:\n${output}`);
   };
 
-  const stop = async (): Promise<void> => {
+  const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
     // The test's own client starts afresh after a restart rather than reconnecting at its pace.
     await own?.close().catch(() => undefined);
     own = undefined;
@@ -117,7 +120,7 @@ export async function startNatsServer(): Promise<NatsServer> {
     output = '';
     if (running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise<void>((ok) => running.once('exit', () => ok()));
-    running.kill('SIGTERM');
+    running.kill(signal);
     const killed = await Promise.race([
       exited.then(() => true),
       sleep(5000, false, { ref: false }),
@@ -153,18 +156,29 @@ export async function startNatsServer(): Promise<NatsServer> {
         headers,
         event: m.json<OrderCloudEvent>(),
       });
-      if (m.info.streamSequence >= state.last_seq) break;
+      if (m.info.streamSequence >= state.last_seq || m.info.pending === 0) break;
     }
     await iterator.close();
     return messages;
   };
 
+  // A test process that dies must not leave its broker behind.
+  const killOnExit = () => child?.kill('SIGKILL');
+  process.on('exit', killOnExit);
+
   const dispose = async (): Promise<void> => {
+    process.off('exit', killOnExit);
     await stop();
     rmSync(storeDir, { recursive: true, force: true });
   };
 
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    process.off('exit', killOnExit);
+    rmSync(storeDir, { recursive: true, force: true });
+    throw error;
+  }
   return { url, port, storeDir, start, stop, dispose, client, readStream };
 }
 
