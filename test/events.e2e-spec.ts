@@ -94,14 +94,16 @@ describe('order events on NATS JetStream', () => {
       from: 'pending',
       to: 'confirmed',
       reason: null,
-      actor: { id: admin.userId, role: 'admin' },
+      actor_id: admin.userId,
+      actor_role: 'admin',
     });
     expect(changes[4]).toEqual({
       tracking_number: '1Z999',
       carrier: 'UPS',
-      actor: { id: admin.userId, role: 'admin' },
+      actor_id: admin.userId,
+      actor_role: 'admin',
     });
-    expect(changes[0]).toEqual({ actor: { id: customer.userId, role: 'customer' } });
+    expect(changes[0]).toEqual({ actor_id: customer.userId, actor_role: 'customer' });
     // Each event carries the order as it was right after that change.
     const orders = messages.map((m) => m.event.data.order as OrderJson);
     expect(orders.map((o) => [o.status, o.version])).toEqual([
@@ -135,7 +137,8 @@ describe('order events on NATS JetStream', () => {
           from: 'pending',
           to: 'cancelled',
           reason: 'Changed my mind',
-          actor: { id: customer.userId, role: 'customer' },
+          actor_id: customer.userId,
+          actor_role: 'customer',
         },
       },
     });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import {
   jetstream,
   JetStreamApiCodes,
@@ -31,7 +31,7 @@ const redact = (url: string): string => url.replace(/\/\/[^@/]*@/g, '//***@');
  * after JetStream's PubAck or rejects soon, so that the caller can retry it later.
  */
 @Injectable()
-export class EventPublisher implements OnModuleInit, OnModuleDestroy {
+export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
   readonly enabled: boolean;
   private readonly logger = new Logger('EventPublisher');
   private readonly servers: string[];
@@ -94,7 +94,8 @@ export class EventPublisher implements OnModuleInit, OnModuleDestroy {
     return this.isConnected;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the relay has stopped (it stops in onModuleDestroy), so nothing publishes mid-drain. */
+  async onApplicationShutdown(): Promise<void> {
     this.stopping.abort();
     const nc = this.nc;
     if (!nc || nc.isClosed()) return;

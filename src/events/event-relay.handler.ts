@@ -3,7 +3,7 @@ import type { ClaimedEntry } from '../outbox/outbox.repository';
 import { EVENT_TOPIC } from '../outbox/outbox-topics';
 import { OutboxHandler, OutboxRelay } from '../outbox/outbox-relay.service';
 import type { OrderEventData } from './cloud-event';
-import { EventPublisher } from './event-publisher.service';
+import { EventPublisher, PUBLISH_TIMEOUT_MS } from './event-publisher.service';
 
 interface StoredEvent {
   id: string;
@@ -30,7 +30,8 @@ export class EventRelayHandler implements OutboxHandler, OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.relay.register(EVENT_TOPIC, this);
+    // Longer than a publish can take: its PubAck timeout plus one check of the stream.
+    this.relay.register(EVENT_TOPIC, this, Math.ceil((2 * PUBLISH_TIMEOUT_MS) / 1000) + 5);
   }
 
   async handle(entry: ClaimedEntry): Promise<void> {

@@ -58,7 +58,7 @@ export function eventRow(
       type,
       sequence,
       time: time.toISOString(),
-      data: { order: published, change: { ...change, actor } },
+      data: { order: published, change: { ...change, actor_id: actor.id, actor_role: actor.role } },
     },
   };
 }

@@ -3,7 +3,7 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
-  OnApplicationShutdown,
+  OnModuleDestroy,
 } from '@nestjs/common';
 import { Cron, CronExpression, Interval } from '@nestjs/schedule';
 import { appConfig, type AppConfig } from '../config/app.config';
@@ -38,7 +38,7 @@ export function retryDelaySeconds(attempts: number, random = Math.random): numbe
  * taking the same entry or overtaking an earlier entry of the same order.
  */
 @Injectable()
-export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('OutboxRelay');
   private readonly handlers = new Map<string, OutboxHandler>();
   private loop?: Promise<void>;
@@ -69,7 +69,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.loop = this.run();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the handlers' own clients close (they do so on application shutdown). */
+  async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     this.wakeUp?.();
     await this.loop;
