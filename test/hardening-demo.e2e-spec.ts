@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createTestApp, TestApp } from './utils/app';
+import { FakeHttpService, json, type FakeReply, type FakeRequest } from './fakes/product-service';
+import { listen } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import { NO_RATE_LIMITS } from './utils/orders';
-import { serviceEnv } from './utils/service';
 import { objectId, signToken, TEST_SECRET } from './utils/tokens';
 
 // `npm run demo` with USER_SERVICE_URL logs in as the platform's documented customer and, when
@@ -14,50 +13,40 @@ import { objectId, signToken, TEST_SECRET } from './utils/tokens';
 
 const ROOT = resolve(__dirname, '..');
 
-interface Seen {
-  path: string;
-  body: Record<string, unknown>;
+/** A User Service that knows nobody until they register; `requests` logs what the demo sent. */
+class RegisteringUserService extends FakeHttpService {
+  private readonly users = new Map<string, { password: string; userId: string }>();
+
+  constructor() {
+    super();
+  }
+
+  protected route(req: FakeRequest): FakeReply {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const email = String(body.email);
+    if (req.pathname === '/api/auth/login') {
+      const user = this.users.get(email);
+      if (!user || user.password !== body.password) return json(401, { message: 'Invalid' });
+      return json(200, {
+        message: 'Login successful',
+        token: signToken({ userId: user.userId, email }),
+      });
+    }
+    if (req.pathname === '/api/auth/register') {
+      const user = { password: String(body.password), userId: objectId() };
+      this.users.set(email, user);
+      return json(201, { message: 'Registered', token: signToken({ userId: user.userId, email }) });
+    }
+    return json(404, { message: 'Route not found' });
+  }
 }
 
-/** A User Service that knows nobody until they register. */
-function userService(seen: Seen[]): Promise<Server> {
-  const users = new Map<string, { password: string; userId: string }>();
-  const read = (req: IncomingMessage) =>
-    new Promise<Record<string, unknown>>((ok) => {
-      let text = '';
-      req.on('data', (c: Buffer) => (text += c.toString()));
-      req.on('end', () => ok(text ? (JSON.parse(text) as Record<string, unknown>) : {}));
-    });
-  const server = createServer((req, res) => {
-    void read(req).then((body) => {
-      seen.push({ path: req.url ?? '', body });
-      const email = String(body.email);
-      const reply = (status: number, data: unknown) =>
-        res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(data));
-      if (req.url === '/api/auth/login') {
-        const user = users.get(email);
-        if (!user || user.password !== body.password) return reply(401, { message: 'Invalid' });
-        return reply(200, {
-          message: 'Login successful',
-          token: signToken({ userId: user.userId, email }),
-        });
-      }
-      if (req.url === '/api/auth/register') {
-        const user = { password: String(body.password), userId: objectId() };
-        users.set(email, user);
-        return reply(201, {
-          message: 'Registered',
-          token: signToken({ userId: user.userId, email }),
-        });
-      }
-      reply(404, { message: 'Route not found' });
-    });
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
-}
-
+/**
+ * `npm run demo` is scripts/demo.ts, not the service: it runs here with this process's
+ * environment (which test/setup/env.ts cleared of every neighbour's URL) plus `env`.
+ */
 function runDemo(
-  env: NodeJS.ProcessEnv,
+  env: Record<string, string>,
   cwd: string,
 ): Promise<{ code: number | null; out: string }> {
   return new Promise((ok) => {
@@ -68,7 +57,11 @@ function runDemo(
         '--transpile-only',
         join(ROOT, 'scripts', 'demo.ts'),
       ],
-      { env, cwd, stdio: 'pipe' },
+      {
+        env: { ...process.env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env },
+        cwd,
+        stdio: 'pipe',
+      },
     );
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -78,60 +71,52 @@ function runDemo(
 }
 
 describe('npm run demo with USER_SERVICE_URL', () => {
-  let t: TestApp;
-  let users: Server;
+  const t = useOrderService({ env: NO_RATE_LIMITS });
+  const users = new RegisteringUserService();
   let cwd: string;
-  const seen: Seen[] = [];
-  let base: string;
+  let demoEnv: Record<string, string>;
 
   beforeAll(async () => {
-    t = await createTestApp(NO_RATE_LIMITS);
-    await new Promise<void>((ok) => t.app.getHttpServer().listen(0, '127.0.0.1', () => ok()));
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-    users = await userService(seen);
+    const port = await listen(t);
+    await users.up();
+    // No .env in the demo's directory: a developer's own settings must not leak into the test.
     cwd = mkdtempSync(join(tmpdir(), 'order-demo-'));
+    demoEnv = {
+      SECRET_KEY: TEST_SECRET,
+      USER_SERVICE_URL: users.url,
+      DEMO_BASE_URL: `http://127.0.0.1:${port}`,
+    };
   });
 
   afterAll(async () => {
-    await new Promise((ok) => users?.close(ok));
-    await t?.close();
+    await users.close();
     if (cwd) rmSync(cwd, { recursive: true, force: true });
   });
 
   it('registers john.doe@example.com / SecurePass123 when missing, then logs in on the next run', async () => {
-    const env = serviceEnv({
-      SECRET_KEY: TEST_SECRET,
-      USER_SERVICE_URL: `http://127.0.0.1:${(users.address() as AddressInfo).port}`,
-      DEMO_BASE_URL: base,
-      TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-    });
     const credentials = { email: 'john.doe@example.com', password: 'SecurePass123' };
 
-    const first = await runDemo(env, cwd);
+    const first = await runDemo(demoEnv, cwd);
     expect({ code: first.code, out: first.out }).toEqual({ code: 0, out: expect.any(String) });
-    expect(seen.map((s) => s.path)).toEqual(['/api/auth/login', '/api/auth/register']);
-    expect(seen[0].body).toEqual(credentials);
-    expect(seen[1].body).toMatchObject(credentials);
+    expect(users.requests.map((s) => s.path)).toEqual(['/api/auth/login', '/api/auth/register']);
+    expect(users.requests[0].body).toEqual(credentials);
+    expect(users.requests[1].body).toMatchObject(credentials);
     expect(first.out).toContain('john.doe@example.com');
 
-    seen.length = 0;
-    const second = await runDemo(env, cwd);
+    users.reset();
+    const second = await runDemo(demoEnv, cwd);
     expect(second.code).toBe(0);
-    expect(seen.map((s) => s.path)).toEqual(['/api/auth/login']);
+    expect(users.requests.map((s) => s.path)).toEqual(['/api/auth/login']);
   });
 
   it('DEMO_EMAIL and DEMO_PASSWORD override them', async () => {
-    seen.length = 0;
-    const env = serviceEnv({
-      SECRET_KEY: TEST_SECRET,
-      USER_SERVICE_URL: `http://127.0.0.1:${(users.address() as AddressInfo).port}`,
-      DEMO_BASE_URL: base,
-      DEMO_EMAIL: 'ada@example.com',
-      DEMO_PASSWORD: 'Another-Pass-1',
-      TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
-    });
+    users.reset();
+    const env = { ...demoEnv, DEMO_EMAIL: 'ada@example.com', DEMO_PASSWORD: 'Another-Pass-1' };
 
     expect((await runDemo(env, cwd)).code).toBe(0);
-    expect(seen[0].body).toEqual({ email: 'ada@example.com', password: 'Another-Pass-1' });
+    expect(users.requests[0].body).toEqual({
+      email: 'ada@example.com',
+      password: 'Another-Pass-1',
+    });
   });
 });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import { createOrder, NO_RATE_LIMITS, ORDERS, validOrderBody } from './utils/orders';
 import { expectProblem } from './utils/problem';
 import { keyRows, ordersOf } from './utils/safety';
-import { makeUser, TestUser } from './utils/tokens';
+import { makeUser } from './utils/tokens';
 
 // HTTP semantics: 405 with Allow, OPTIONS, one Authorization and one Idempotency-Key, and no
 // caching of anything read with a token.
@@ -15,19 +15,8 @@ const allowOf = (header: string | undefined) =>
     .sort();
 
 describe('HTTP semantics', () => {
-  let t: TestApp;
-  let customer: TestUser;
-  let admin: TestUser;
-
-  beforeAll(async () => {
-    t = await createTestApp(NO_RATE_LIMITS);
-    customer = makeUser('customer');
-    admin = makeUser('admin');
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useOrderService({ env: NO_RATE_LIMITS });
+  const { customer, admin } = t;
 
   describe('a known path with a method it does not answer', () => {
     const id = randomUUID();
@@ -104,11 +93,7 @@ describe('HTTP semantics', () => {
 
     it('one of each is fine', async () => {
       const buyer = makeUser('customer');
-      const res = await t.http
-        .post(ORDERS)
-        .set(buyer.auth)
-        .set('Idempotency-Key', 'key-single')
-        .send(validOrderBody());
+      const res = await t.orders.create(buyer, validOrderBody(), { idempotencyKey: 'key-single' });
 
       expect(res.status).toBe(201);
     });
@@ -118,15 +103,15 @@ describe('HTTP semantics', () => {
     it('on reads, creations, changes and errors', async () => {
       const order = await createOrder(t, customer);
       const answers = [
-        await t.http.get(ORDERS).set(customer.auth),
-        await t.http.get(`${ORDERS}/${order.id}`).set(customer.auth),
-        await t.http.get(`${ORDERS}/${order.id}/history`).set(customer.auth),
-        await t.http.get(`${ORDERS}/number/${order.order_number}`).set(customer.auth),
-        await t.http.post(ORDERS).set(customer.auth).send(validOrderBody()),
-        await t.http.put(`${ORDERS}/${order.id}`).set(admin.auth).send({ carrier: 'UPS' }),
-        await t.http.get(`${ORDERS}/${randomUUID()}`).set(customer.auth),
-        await t.http.get(`${ORDERS}/all`).set(customer.auth),
-        await t.http.post(ORDERS).set(customer.auth).send({}),
+        await t.orders.list(customer),
+        await t.orders.get(customer, order.id),
+        await t.orders.history(customer, order.id),
+        await t.orders.getByNumber(customer, order.order_number),
+        await t.orders.create(customer, validOrderBody()),
+        await t.orders.update(admin, order.id, { carrier: 'UPS' }),
+        await t.orders.get(customer, randomUUID()),
+        await t.orders.listAll(customer),
+        await t.orders.create(customer, {}),
       ];
 
       expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 201, 200, 404, 403, 400]);

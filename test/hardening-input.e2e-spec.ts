@@ -1,5 +1,5 @@
 import { MAX_OBJECT_MEMBERS } from '../src/common/http-guards';
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import {
   createOrder,
   NO_RATE_LIMITS,
@@ -11,7 +11,7 @@ import {
 } from './utils/orders';
 import { expectProblem } from './utils/problem';
 import { countEvents, ordersOf } from './utils/safety';
-import { makeUser, objectId, signToken, TestUser } from './utils/tokens';
+import { makeUser, objectId, signToken } from './utils/tokens';
 
 // Token claims as the platform contract defines them, `null` as "not sent" in a change, and
 // objects with more members than any request of the API has.
@@ -19,15 +19,7 @@ import { makeUser, objectId, signToken, TestUser } from './utils/tokens';
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('token claims', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await createTestApp(NO_RATE_LIMITS);
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useOrderService({ env: NO_RATE_LIMITS });
 
   it.each([
     ['a userId with a NUL', `${objectId().slice(0, 23)}\u0000`],
@@ -82,18 +74,12 @@ describe('token claims', () => {
 });
 
 describe('null in a change means "not sent"', () => {
-  let t: TestApp;
-  let admin: TestUser;
+  const t = useOrderService({ env: NO_RATE_LIMITS });
+  const { admin } = t;
   let order: OrderJson;
 
   beforeAll(async () => {
-    t = await createTestApp(NO_RATE_LIMITS);
-    admin = makeUser('admin');
-    order = await createOrder(t, makeUser('customer'));
-  });
-
-  afterAll(async () => {
-    await t?.close();
+    order = await createOrder(t, t.customer);
   });
 
   const unchanged = async () => {
@@ -143,25 +129,13 @@ describe('null in a change means "not sent"', () => {
 });
 
 describe(`objects with more than ${MAX_OBJECT_MEMBERS} members`, () => {
-  let t: TestApp;
-  let customer: TestUser;
-
-  beforeAll(async () => {
-    t = await createTestApp(NO_RATE_LIMITS);
-    customer = makeUser('customer');
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useOrderService({ env: NO_RATE_LIMITS });
+  const { customer } = t;
 
   const wide = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 1]));
 
   it('9,000 unknown members at the top → 400 naming the body, no order', async () => {
-    const res = await t.http
-      .post(ORDERS)
-      .set(customer.auth)
-      .send({ ...validOrderBody(), ...wide(9000) });
+    const res = await t.orders.create(customer, { ...validOrderBody(), ...wide(9000) });
 
     const body = expectProblem(res, 400, 'VALIDATION_FAILED');
     expect(body.detail).toMatch(new RegExp(`more than ${MAX_OBJECT_MEMBERS} members`));
@@ -171,29 +145,26 @@ describe(`objects with more than ${MAX_OBJECT_MEMBERS} members`, () => {
   });
 
   it('101 members in a nested object → 400 naming it', async () => {
-    const res = await t.http
-      .post(ORDERS)
-      .set(customer.auth)
-      .send(validOrderBody(undefined, { shipping_address: wide(MAX_OBJECT_MEMBERS + 1) }));
+    const res = await t.orders.create(
+      customer,
+      validOrderBody(undefined, { shipping_address: wide(MAX_OBJECT_MEMBERS + 1) }),
+    );
 
     const body = expectProblem(res, 400, 'VALIDATION_FAILED');
     expect(body.errors).toEqual([expect.objectContaining({ field: 'shipping_address' })]);
   });
 
   it('on the other routes that take a body too (PUT)', async () => {
-    const put = await t.http
-      .put(`${ORDERS}/${objectId()}`)
-      .set(makeUser('admin').auth)
-      .send(wide(MAX_OBJECT_MEMBERS + 1));
+    const put = await t.orders.update(makeUser('admin'), objectId(), wide(MAX_OBJECT_MEMBERS + 1));
     expect(put.status).toBe(400);
     expect(put.body.detail).toMatch(/members/);
   });
 
   it(`exactly ${MAX_OBJECT_MEMBERS} members are judged by the validator as before`, async () => {
-    const res = await t.http
-      .post(ORDERS)
-      .set(customer.auth)
-      .send({ ...validOrderBody(), ...wide(MAX_OBJECT_MEMBERS - 2) });
+    const res = await t.orders.create(customer, {
+      ...validOrderBody(),
+      ...wide(MAX_OBJECT_MEMBERS - 2),
+    });
 
     const body = expectProblem(res, 400, 'VALIDATION_FAILED');
     expect(body.detail).not.toMatch(/members/);

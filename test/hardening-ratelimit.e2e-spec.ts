@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import { ORDERS } from './utils/orders';
 import { expectProblem } from './utils/problem';
 import { makeUser, signToken } from './utils/tokens';
@@ -22,18 +22,10 @@ function expect429(res: Response): void {
 }
 
 describe('per-IP limit before authentication (per IP 3)', () => {
-  let t: TestApp;
+  const t = useOrderService({ env: LIMITS });
   let client = 0;
   /** A fresh client address for each test (TRUST_PROXY=true). */
   const nextClient = () => `203.0.113.${++client}`;
-
-  beforeAll(async () => {
-    t = await createTestApp(LIMITS);
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
 
   const from = (ip: string, method: 'get' | 'post', path: string) =>
     t.http[method](path).set('X-Forwarded-For', ip);

@@ -1,20 +1,25 @@
-import { AddressInfo, connect, Socket } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConfigValidationError,
   KNOWN_DEFAULT_SECRETS,
   validateEnvironment,
 } from '../src/config/environment';
-import { createTestApp, TestApp } from './utils/app';
+import { listen } from './utils/app';
+import { useOrderService, type AppEnv } from './utils/fixture';
 import { makeUser } from './utils/tokens';
 
 // Slow clients and too many connections: a request must arrive within REQUEST_TIMEOUT_MS, and
 // at most MAX_CONNECTIONS are open at once. And weak secrets are refused in production.
 
-async function listen(t: TestApp): Promise<number> {
-  const server = t.app.getHttpServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
-  return (server.address() as AddressInfo).port;
+/** The app of the enclosing describe block on a real port (raw sockets need one): its port. */
+function useListeningApp(env: AppEnv): () => number {
+  const t = useOrderService({ env });
+  let port = 0;
+  beforeAll(async () => {
+    port = await listen(t);
+  });
+  return () => port;
 }
 
 /** Opens a socket; resolves with it once connected. */
@@ -34,21 +39,11 @@ function collect(socket: Socket): Promise<{ text: string; closedAt: number }> {
 }
 
 describe('REQUEST_TIMEOUT_MS=1500: a trickling client is cut with 408', () => {
-  let t: TestApp;
-  let port: number;
-
-  beforeAll(async () => {
-    t = await createTestApp({ REQUEST_TIMEOUT_MS: '1500' });
-    port = await listen(t);
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const port = useListeningApp({ REQUEST_TIMEOUT_MS: '1500' });
 
   it('a body sent a byte every 200 ms is answered 408 within the deadline', async () => {
     const customer = makeUser('customer');
-    const socket = await open(port);
+    const socket = await open(port());
     const done = collect(socket);
     const started = Date.now();
     socket.write(
@@ -66,7 +61,7 @@ describe('REQUEST_TIMEOUT_MS=1500: a trickling client is cut with 408', () => {
   });
 
   it('headers sent a line at a time are cut too', async () => {
-    const socket = await open(port);
+    const socket = await open(port());
     const done = collect(socket);
     const started = Date.now();
     socket.write('GET /health/live HTTP/1.1\r\n');
@@ -79,29 +74,19 @@ describe('REQUEST_TIMEOUT_MS=1500: a trickling client is cut with 408', () => {
   });
 
   it('a prompt request on another connection is served meanwhile', async () => {
-    const res = await fetch(`http://127.0.0.1:${port}/health/live`);
+    const res = await fetch(`http://127.0.0.1:${port()}/health/live`);
     expect(res.status).toBe(200);
   });
 });
 
 describe('MAX_CONNECTIONS=5', () => {
-  let t: TestApp;
-  let port: number;
-
-  beforeAll(async () => {
-    t = await createTestApp({ MAX_CONNECTIONS: '5' });
-    port = await listen(t);
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
+  const port = useListeningApp({ MAX_CONNECTIONS: '5' });
 
   it('a sixth connection is closed at once; once one closes, a new one is served', async () => {
-    const idle = await Promise.all(Array.from({ length: 5 }, () => open(port)));
+    const idle = await Promise.all(Array.from({ length: 5 }, () => open(port())));
     await sleep(50);
 
-    const sixth = await open(port);
+    const sixth = await open(port());
     const outcome = collect(sixth);
     sixth.write('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n');
     const { text } = await outcome;
@@ -109,7 +94,7 @@ describe('MAX_CONNECTIONS=5', () => {
 
     idle[0].destroy();
     await sleep(100);
-    const res = await fetch(`http://127.0.0.1:${port}/health/live`, {
+    const res = await fetch(`http://127.0.0.1:${port()}/health/live`, {
       headers: { Connection: 'close' },
     });
     expect(res.status).toBe(200);

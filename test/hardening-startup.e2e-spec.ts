@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { createTestApp, TestApp } from './utils/app';
-import { dataSourceFor, databaseUrl, withAdminClient } from './utils/database';
+import type { TestApp } from './utils/app';
+import { createEmptyDatabase, dataSourceFor, dropTestDatabase } from './utils/database';
 import { DatabaseProxy } from './utils/db-proxy';
+import { useOrderService } from './utils/fixture';
 import { ORDERS } from './utils/orders';
 import { expectProblem } from './utils/problem';
 import { makeUser } from './utils/tokens';
@@ -21,23 +22,14 @@ async function waitForStatus(t: TestApp, path: string, status: number, ms: numbe
 }
 
 describe('the database unreachable at start-up', () => {
-  let t: TestApp;
-  let proxy: DatabaseProxy;
+  const proxy = DatabaseProxy.toTestServer();
 
-  beforeAll(async () => {
-    const server = new URL(process.env.TEST_DATABASE_URL!);
-    proxy = new DatabaseProxy(server.hostname, Number(server.port || 5432));
-    await proxy.open();
-    const port = proxy.port;
-    await proxy.close();
-    t = await createTestApp({}, { mapDatabaseUrl: (url) => proxy.route(url) });
-    proxy.port = port;
-  });
+  // Declared before the app's: the app starts against a port where nothing listens yet.
+  beforeAll(() => proxy.reserve());
 
-  afterAll(async () => {
-    await proxy.close();
-    await t?.close();
-  });
+  afterAll(() => proxy.close());
+
+  const t = useOrderService({ app: { mapDatabaseUrl: (url) => proxy.route(url) } });
 
   it('starts anyway: live 200, ready 503 naming the database', async () => {
     expect((await t.http.get('/health/live')).status).toBe(200);
@@ -80,24 +72,25 @@ describe('the database unreachable at start-up', () => {
 });
 
 describe('pending migrations at start-up', () => {
-  let t: TestApp | undefined;
-  const name = `order_test_empty_${process.env.JEST_WORKER_ID ?? 0}_${Date.now() % 100000}`;
+  let empty: { name: string; url: string };
 
+  // Declared before the app's, which starts on this database with nothing migrated.
   beforeAll(async () => {
-    await withAdminClient((c) => c.query(`CREATE DATABASE "${name}"`));
+    empty = await createEmptyDatabase();
   });
 
+  const t = useOrderService({
+    env: { MIGRATIONS_RUN: 'false' },
+    app: { mapDatabaseUrl: () => empty.url },
+  });
+
+  // Declared after the app's, so the app has closed its connections first.
   afterAll(async () => {
-    await t?.close();
-    await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    if (empty) await dropTestDatabase(empty.name);
   });
 
   it('MIGRATIONS_RUN=false: live 200, ready 503 naming how many are pending, ready once applied', async () => {
-    t = await createTestApp(
-      { MIGRATIONS_RUN: 'false' },
-      { mapDatabaseUrl: () => databaseUrl(name) },
-    );
-    const migrator: DataSource = dataSourceFor(databaseUrl(name));
+    const migrator: DataSource = dataSourceFor(empty.url);
     await migrator.initialize();
     try {
       const total = migrator.migrations.length;

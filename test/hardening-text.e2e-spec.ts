@@ -1,4 +1,4 @@
-import { createTestApp, TestApp } from './utils/app';
+import { useOrderService } from './utils/fixture';
 import {
   createOrder,
   ORDERS,
@@ -9,7 +9,7 @@ import {
 } from './utils/orders';
 import { expectProblem } from './utils/problem';
 import { keyRows, ordersOf } from './utils/safety';
-import { makeUser, TestUser } from './utils/tokens';
+import { makeUser } from './utils/tokens';
 
 // Text that PostgreSQL or a reader would choke on is refused with 400 VALIDATION_FAILED naming
 // the field, wherever it is sent: body fields at any depth, member names, path and query values.
@@ -38,20 +38,12 @@ function expectCleanText(text: string): void {
 }
 
 describe('hostile text is refused with 400 naming the field', () => {
-  let t: TestApp;
-  let customer: TestUser;
-  let admin: TestUser;
+  const t = useOrderService({ env: NO_RATE_LIMITS });
+  const { customer, admin } = t;
   let order: OrderJson;
 
   beforeAll(async () => {
-    t = await createTestApp(NO_RATE_LIMITS);
-    customer = makeUser('customer');
-    admin = makeUser('admin');
     order = await createOrder(t, customer);
-  });
-
-  afterAll(async () => {
-    await t?.close();
   });
 
   const post = (body: unknown, key?: string) => {

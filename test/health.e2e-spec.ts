@@ -1,59 +1,7 @@
-import { AddressInfo, createServer, Server, Socket, connect } from 'node:net';
 import { ShutdownState } from '../src/health/shutdown-state';
+import { DatabaseProxy } from './utils/db-proxy';
 import { useOrderService } from './utils/fixture';
 import { expectProblem } from './utils/problem';
-
-/**
- * A TCP relay in front of the real PostgreSQL. Closing it (and its open sockets) makes the
- * database unreachable for the app for real: pooled connections die, new ones are refused.
- */
-class DatabaseProxy {
-  private readonly sockets = new Set<Socket>();
-  private server?: Server;
-  port = 0;
-
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  async open(port = 0): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connect(this.targetPort, this.targetHost);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((ok, fail) => {
-      server.once('error', fail);
-      server.listen(port, '127.0.0.1', () => ok());
-    });
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    if (server) await new Promise<void>((ok) => server.close(() => ok()));
-  }
-
-  /** The same database URL, but through this proxy. */
-  route(url: string): string {
-    const through = new URL(url);
-    through.hostname = '127.0.0.1';
-    through.port = String(this.port);
-    return through.toString();
-  }
-}
 
 const HEALTHY = {
   status: 'healthy',
@@ -66,8 +14,7 @@ describe('health probes', () => {
 
   // Declared before the app's, so the proxy is open when the app first connects through it.
   beforeAll(async () => {
-    const server = new URL(process.env.TEST_DATABASE_URL!);
-    proxy = new DatabaseProxy(server.hostname, Number(server.port || 5432));
+    proxy = DatabaseProxy.toTestServer();
     await proxy.open();
   });
 

@@ -1,17 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTestDatabase, dropTestDatabase } from '../utils/database';
-import { validOrderBody } from '../utils/orders';
-import {
-  exitWithin,
-  freePort,
-  RunningService,
-  serviceEnv,
-  startService,
-  waitUntilReady,
-} from '../utils/service';
+import { NO_RATE_LIMITS, validOrderBody } from '../utils/orders';
+import { useServiceSpawner } from '../utils/service';
 import { makeUser, TEST_SECRET } from '../utils/tokens';
 
 // Costly bodies against the built service, measured in one run on the same machine: rejecting a
@@ -60,9 +49,7 @@ const median = (values: number[]) => {
 };
 
 describe('costly bodies (built service)', () => {
-  let cwd: string;
-  let database: { name: string; url: string };
-  let service: RunningService;
+  const services = useServiceSpawner();
   let port: number;
   const customer = makeUser('customer');
   const auth = { Authorization: customer.auth.Authorization };
@@ -73,36 +60,16 @@ describe('costly bodies (built service)', () => {
   });
 
   beforeAll(async () => {
-    cwd = mkdtempSync(join(tmpdir(), 'order-costly-'));
-    database = await createTestDatabase();
-    port = await freePort();
-    service = startService(
-      serviceEnv({
-        PORT: String(port),
-        DATABASE_URL: database.url,
-        MIGRATIONS_RUN: 'false',
-        SECRET_KEY: TEST_SECRET,
-        RATE_LIMIT_PER_USER: '100000000',
-        RATE_LIMIT_PER_IP: '100000000',
-        RATE_LIMIT_ORDER_CREATION: '100000000',
-        LOG_LEVEL: 'warn',
-      }),
-      cwd,
-    );
-    await waitUntilReady(service, port, 60_000);
+    const service = await services.spawn({
+      env: { SECRET_KEY: TEST_SECRET, ...NO_RATE_LIMITS, LOG_LEVEL: 'warn' },
+    });
+    port = service.port;
     // Warm both paths up (JIT, pools) before anything is timed.
     for (let i = 0; i < 20; i++) {
       await send(port, 'POST', '/api/orders', auth, valid);
       await send(port, 'POST', '/api/orders', auth, wide);
       await send(port, 'GET', '/health/live');
     }
-  });
-
-  afterAll(async () => {
-    if (service && service.child.exitCode === null) service.child.kill('SIGKILL');
-    await exitWithin(service, 10_000).catch(() => undefined);
-    if (database) await dropTestDatabase(database.name);
-    if (cwd) rmSync(cwd, { recursive: true, force: true });
   });
 
   it('body size is about 89 kB', () => {

@@ -1,18 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { databaseUrl, withAdminClient } from '../utils/database';
+import { createEmptyDatabase, dropTestDatabase } from '../utils/database';
 import { DatabaseProxy } from '../utils/db-proxy';
-import {
-  exitWithin,
-  freePort,
-  RunningService,
-  serviceEnv,
-  startService,
-  waitUntilReady,
-} from '../utils/service';
+import { exitWithin, SpawnedService, useServiceSpawner, waitUntilReady } from '../utils/service';
 import { makeUser, TEST_SECRET } from '../utils/tokens';
 
 // The built service, started as production starts it, with its database unreachable: it must
@@ -20,45 +10,29 @@ import { makeUser, TEST_SECRET } from '../utils/tokens';
 // empty database, within seconds of the database coming back.
 
 describe('start-up with the database unreachable (built service)', () => {
-  let cwd: string;
-  let proxy: DatabaseProxy;
-  let service: RunningService;
-  let port: number;
-  const name = `order_rel_startup_${Date.now() % 100000}`;
+  // Its afterAll is declared first, so the service is killed before its database is dropped.
+  const services = useServiceSpawner();
+  const proxy = DatabaseProxy.toTestServer();
+  let empty: { name: string; url: string };
+  let service: SpawnedService;
 
   beforeAll(async () => {
-    cwd = mkdtempSync(join(tmpdir(), 'order-startup-'));
-    await withAdminClient((c) => c.query(`CREATE DATABASE "${name}"`));
-    const server = new URL(process.env.TEST_DATABASE_URL!);
-    proxy = new DatabaseProxy(server.hostname, Number(server.port || 5432));
-    await proxy.open();
-    const proxyPort = proxy.port;
-    await proxy.close();
-    proxy.port = proxyPort;
-    port = await freePort();
-    service = startService(
-      serviceEnv({
-        PORT: String(port),
-        DATABASE_URL: proxy.route(databaseUrl(name)),
-        MIGRATIONS_RUN: 'true',
-        SECRET_KEY: TEST_SECRET,
-        DB_CONNECT_TIMEOUT_MS: '1000',
-        LOG_LEVEL: 'info',
-      }),
-      cwd,
-    );
+    empty = await createEmptyDatabase();
+    await proxy.reserve();
+    service = await services.spawn({
+      database: { url: proxy.route(empty.url) },
+      env: { MIGRATIONS_RUN: 'true', SECRET_KEY: TEST_SECRET, DB_CONNECT_TIMEOUT_MS: '1000' },
+      readyWithinMs: false,
+    });
   });
 
   afterAll(async () => {
-    if (service && service.child.exitCode === null) service.child.kill('SIGKILL');
-    await exitWithin(service, 10_000).catch(() => undefined);
-    await proxy?.close();
-    await withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-    if (cwd) rmSync(cwd, { recursive: true, force: true });
+    await proxy.close();
+    if (empty) await dropTestDatabase(empty.name);
   });
 
   const get = (path: string, headers: Record<string, string> = {}) =>
-    fetch(`http://127.0.0.1:${port}${path}`, { headers });
+    fetch(`${service.url}${path}`, { headers });
 
   it('listens and stays up: live 200, ready 503, orders 503 DATABASE_UNAVAILABLE', async () => {
     const deadline = Date.now() + 30_000;
@@ -86,9 +60,9 @@ describe('start-up with the database unreachable (built service)', () => {
     await proxy.open(proxy.port);
     const started = Date.now();
 
-    await waitUntilReady(service, port, 10_000);
+    await waitUntilReady(service, service.port, 10_000);
     expect(Date.now() - started).toBeLessThan(10_000);
-    const client = new Client({ connectionString: databaseUrl(name) });
+    const client = new Client({ connectionString: empty.url });
     await client.connect();
     const { rows } = await client
       .query<{ n: number }>('SELECT count(*)::int AS n FROM migrations')
@@ -101,29 +75,22 @@ describe('start-up with the database unreachable (built service)', () => {
 });
 
 describe('a weak SECRET_KEY in production (built service)', () => {
-  let cwd: string;
-
-  beforeAll(() => {
-    cwd = mkdtempSync(join(tmpdir(), 'order-secret-'));
-  });
-
-  afterAll(() => {
-    rmSync(cwd, { recursive: true, force: true });
-  });
+  const services = useServiceSpawner();
 
   it.each([
     'your-super-secret-jwt-key-change-this',
     'your-secret-key-change-in-production',
     'short-but-not-a-default',
   ])('%s: exits non-zero naming SECRET_KEY, without echoing it', async (secret) => {
-    const service = startService(
-      serviceEnv({
+    const service = await services.spawn({
+      env: {
         NODE_ENV: 'production',
         SECRET_KEY: secret,
         DATABASE_URL: 'postgres://x@127.0.0.1:1/x',
-      }),
-      cwd,
-    );
+      },
+      database: 'none',
+      readyWithinMs: false,
+    });
 
     expect(await exitWithin(service, 10_000)).not.toBe(0);
     expect(service.stderr()).toMatch(/\bSECRET_KEY\b/);

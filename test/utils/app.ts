@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -61,4 +62,14 @@ export async function createTestApp(
   } finally {
     process.env = previous;
   }
+}
+
+/**
+ * Makes the app listen on a free port of 127.0.0.1, for a client that needs a real socket (raw
+ * TCP, another process); closing the app closes it. Returns the port.
+ */
+export async function listen(t: Pick<TestApp, 'app'>): Promise<number> {
+  const server = t.app.getHttpServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+  return (server.address() as AddressInfo).port;
 }

@@ -1,4 +1,5 @@
 import { AddressInfo, connect, createServer, Server, Socket } from 'node:net';
+import { testServerUrl } from './database';
 
 /**
  * A TCP relay in front of the real PostgreSQL. Closing it (and its open sockets) makes the
@@ -13,6 +14,12 @@ export class DatabaseProxy {
     private readonly targetHost: string,
     private readonly targetPort: number,
   ) {}
+
+  /** A relay to this run's PostgreSQL server (TEST_DATABASE_URL), not open yet. */
+  static toTestServer(): DatabaseProxy {
+    const server = new URL(testServerUrl());
+    return new DatabaseProxy(server.hostname, Number(server.port || 5432));
+  }
 
   async open(port = 0): Promise<void> {
     const server = createServer((client) => {
@@ -41,6 +48,15 @@ export class DatabaseProxy {
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     if (server) await new Promise<void>((ok) => server.close(() => ok()));
+  }
+
+  /**
+   * Takes a free port and lets it go again: URLs routed through it refuse connections (the
+   * database unreachable) until `open(this.port)` brings it back at the same address.
+   */
+  async reserve(): Promise<void> {
+    await this.open();
+    await this.close();
   }
 
   /** The same database URL, but through this proxy. */
