@@ -1,5 +1,4 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { httpLoggerOptions } from './logging/logging.module';
@@ -14,6 +13,7 @@ import { appConfig, type AppConfig } from './config/app.config';
 import { assignRequestId, bindRequestContext } from './logging/request-context';
 import { MetricsService } from './metrics/metrics.service';
 import { ShutdownState } from './health/shutdown-state';
+import { setupOpenApi } from './common/openapi/openapi-document';
 
 export const BODY_LIMIT = '100kb';
 
@@ -40,7 +40,7 @@ export function configureApp(app: NestExpressApplication): void {
   if (config.CORS_ORIGINS.length > 0) {
     app.enableCors({
       origin: config.CORS_ORIGINS,
-      exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After'],
+      exposedHeaders: ['ETag', 'Location', 'Idempotent-Replayed', 'X-Request-Id', 'Retry-After'],
     });
   }
   app.use(app.get(MetricsService).httpMiddleware);
@@ -69,17 +69,5 @@ export function configureApp(app: NestExpressApplication): void {
   app.use(checkBodyShape);
   app.use(bindRequestContext);
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(config.APP_NAME)
-      .setDescription(
-        'Turns a basket into a priced order and carries it from pending to delivered.',
-      )
-      .setVersion(config.APP_VERSION)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .addSecurityRequirements('bearer')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  setupOpenApi(app, config);
 }
