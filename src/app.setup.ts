@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { httpLoggerOptions } from './logging/logging.module';
@@ -22,6 +21,7 @@ import { assignRequestId, bindRequestContext } from './logging/request-context';
 import { MetricsService } from './metrics/metrics.service';
 import { ShutdownState } from './health/shutdown-state';
 import { IpRateLimit } from './throttling/ip-rate-limit';
+import { setupOpenApi } from './common/openapi/openapi-document';
 
 export const BODY_LIMIT = '100kb';
 
@@ -64,7 +64,7 @@ export function configureApp(app: NestExpressApplication): void {
   if (config.CORS_ORIGINS.length > 0) {
     app.enableCors({
       origin: config.CORS_ORIGINS,
-      exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After'],
+      exposedHeaders: ['ETag', 'Location', 'Idempotent-Replayed', 'X-Request-Id', 'Retry-After'],
     });
   }
   app.use(app.get(MetricsService).httpMiddleware);
@@ -101,17 +101,5 @@ export function configureApp(app: NestExpressApplication): void {
   app.use(checkBodyShape);
   app.use(bindRequestContext);
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(config.APP_NAME)
-      .setDescription(
-        'Turns a basket into a priced order and carries it from pending to delivered.',
-      )
-      .setVersion(config.APP_VERSION)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .addSecurityRequirements('bearer')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  setupOpenApi(app, config);
 }

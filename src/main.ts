@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { configureApp } from './app.setup';
 import { ShutdownState } from './health/shutdown-state';
 import { ConfigValidationError, validateEnvironment } from './config/environment';
+import { startupBanner } from './logging/startup-banner';
 
 async function bootstrap(): Promise<void> {
   // Validated up front as well so that a bad setting ends start-up with one readable message.
@@ -23,6 +24,7 @@ async function bootstrap(): Promise<void> {
   await app.listen(env.PORT);
   const logger = new NestLogger('Bootstrap');
   logger.log(`${env.APP_NAME} ${env.APP_VERSION} listening on port ${env.PORT} (docs at /docs)`);
+  logger.log(startupBanner(env, env.PORT));
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {

@@ -131,6 +131,12 @@ export class Environment {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
 
+  /** json or pretty; unset: pretty on a terminal outside production (or with DEBUG), else json. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
+  LOG_FORMAT?: 'json' | 'pretty';
+
   /** Serve /metrics on this port instead of the API's, so it is not exposed with the API. */
   @Transform(emptyToUndefined)
   @Transform(toNumber)

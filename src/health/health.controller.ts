@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { Public } from '../auth/decorators';
 import { DomainError } from '../common/errors/domain-error';
 import { appConfig, type AppConfig } from '../config/app.config';
+import { LiveDocs, OverallHealthDocs, ReadyDocs } from './health.api-docs';
 import { HealthService } from './health.service';
 
 @ApiTags('health')
@@ -20,12 +21,14 @@ export class HealthController {
 
   /** Liveness: the process answers. No dependency is checked, so a database outage never restarts pods. */
   @Get('live')
+  @LiveDocs()
   live() {
     return { status: 'ok' };
   }
 
   /** Readiness: 503 when the database is unreachable or the service is shutting down. */
   @Get('ready')
+  @ReadyDocs()
   async ready() {
     const { ok, result, detail } = await this.health.readiness();
     if (!ok) {
@@ -40,6 +43,7 @@ export class HealthController {
 
   /** The health document clients of the platform already read, plus the readiness details. */
   @Get()
+  @OverallHealthDocs()
   async overall(@Res({ passthrough: true }) res: Response) {
     const { ok, result } = await this.health.readiness();
     if (!ok) res.status(503);

@@ -18,15 +18,41 @@ type LoggedRequest = IncomingMessage & {
 const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
 
 /**
+ * JSON lines for machines (collectors, `docker logs` in production), readable lines for a person
+ * at a terminal. LOG_FORMAT decides when set; DEBUG asks for readable lines anywhere.
+ */
+export function logFormat(
+  config: Pick<AppConfig, 'LOG_FORMAT' | 'DEBUG' | 'NODE_ENV'>,
+  stdoutIsTerminal = Boolean(process.stdout.isTTY),
+): 'json' | 'pretty' {
+  if (config.LOG_FORMAT) return config.LOG_FORMAT;
+  if (config.DEBUG) return 'pretty';
+  return stdoutIsTerminal && config.NODE_ENV !== 'production' ? 'pretty' : 'json';
+}
+
+/** pino-pretty, one line per entry: time, level, [context] and the message. */
+function prettyTransport() {
+  return {
+    target: 'pino-pretty',
+    options: {
+      singleLine: true,
+      // Colours only for a terminal that accepts them (https://no-color.org).
+      colorize: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,context,req,res,responseTime',
+      messageFormat: '{if context}[{context}] {end}{msg}',
+    },
+  };
+}
+
+/**
  * The request logger's settings. It is mounted first in app.setup.ts (so that requests refused
  * before routing, such as malformed JSON, are logged too), and Nest's own logging uses the same.
  */
 export function httpLoggerOptions(config: AppConfig): Options<LoggedRequest, ServerResponse> {
   return {
     level: config.LOG_LEVEL,
-    transport: config.DEBUG
-      ? { target: 'pino-pretty', options: { singleLine: true, colorize: true } }
-      : undefined,
+    transport: logFormat(config) === 'pretty' ? prettyTransport() : undefined,
     // assignRequestId (app.setup.ts) has named the request already.
     genReqId: (req: LoggedRequest) => (typeof req.id === 'string' ? req.id : 'unknown'),
     autoLogging: {

@@ -13,7 +13,7 @@ import {
   Res,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
 import { DomainError } from '../common/errors/domain-error';
@@ -29,6 +29,17 @@ import { CancelOrderDto, UpdateOrderDto, UpdateStatusDto } from './dto/update-or
 import { OrderChangesService } from './order-changes.service';
 import { createdOrderResponse, orderResponse } from './order-headers';
 import { OrderNumberPipe } from './order-number.pipe';
+import {
+  CancelOrderDocs,
+  CreateOrderDocs,
+  GetOrderByNumberDocs,
+  GetOrderDocs,
+  GetOrderHistoryDocs,
+  ListAllOrdersDocs,
+  ListMyOrdersDocs,
+  UpdateOrderDocs,
+  UpdateOrderStatusDocs,
+} from './orders.api-docs';
 import { OrderPlacementService } from './order-placement.service';
 import { OrderQueriesService } from './order-queries.service';
 import { OrderCreationLimit } from '../throttling/rate-limit.guard';
@@ -39,12 +50,6 @@ const uuid = new ParseUUIDPipe({
       errors: [{ field: 'id', detail: 'id must be a UUID' }],
     }),
 });
-
-const ifMatchDoc = {
-  name: 'If-Match',
-  required: false,
-  description: 'The ETag of the order as you last read it; a stale one answers 412.',
-};
 
 @ApiTags('orders')
 @ApiBearerAuth()
@@ -59,11 +64,7 @@ export class OrdersController {
   /** Creates an order for the caller from products and quantities; the server prices it. */
   @Post()
   @OrderCreationLimit()
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'Repeating a request with the same key and body returns the first response.',
-  })
+  @CreateOrderDocs()
   create(
     @CurrentUser() user: AuthUser,
     @Body() dto: CreateOrderDto,
@@ -75,6 +76,7 @@ export class OrdersController {
 
   /** The caller's own orders, newest first. */
   @Get()
+  @ListMyOrdersDocs()
   listMine(
     @CurrentUser() user: AuthUser,
     @Query() q: ListOrdersQueryDto,
@@ -85,6 +87,7 @@ export class OrdersController {
   /** Every order, newest first (admins). */
   @Get('all')
   @Roles('admin')
+  @ListAllOrdersDocs()
   listAll(
     @CurrentUser() user: AuthUser,
     @Query() q: ListOrdersQueryDto,
@@ -94,6 +97,7 @@ export class OrdersController {
 
   /** One order by its number (owner or admin). */
   @Get('number/:order_number')
+  @GetOrderByNumberDocs()
   getByNumber(
     @CurrentUser() user: AuthUser,
     @Param('order_number', OrderNumberPipe) orderNumber: string,
@@ -104,6 +108,7 @@ export class OrdersController {
 
   /** One order (owner or admin). */
   @Get(':id')
+  @GetOrderDocs()
   getOne(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
@@ -114,6 +119,7 @@ export class OrdersController {
 
   /** The order's history, oldest first (owner or admin). */
   @Get(':id/history')
+  @GetOrderHistoryDocs()
   history(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
@@ -124,7 +130,7 @@ export class OrdersController {
   /** Cancels the order (owner while pending, confirmed or processing; admin per the lifecycle). */
   @Delete(':id/cancel')
   @HttpCode(200)
-  @ApiHeader(ifMatchDoc)
+  @CancelOrderDocs()
   cancel(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
@@ -138,7 +144,7 @@ export class OrdersController {
   /** Updates status, payment status, tracking, carrier or internal notes (admins). */
   @Put(':id')
   @Roles('admin')
-  @ApiHeader(ifMatchDoc)
+  @UpdateOrderDocs()
   update(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
@@ -154,7 +160,7 @@ export class OrdersController {
   /** Moves the order to another status (admins). */
   @Patch(':id/status')
   @Roles('admin')
-  @ApiHeader(ifMatchDoc)
+  @UpdateOrderStatusDocs()
   updateStatus(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,

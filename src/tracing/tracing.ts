@@ -1,23 +1,61 @@
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-
 /**
  * OpenTelemetry tracing, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. It must start before
  * http, express and pg are loaded so that it can patch them, which is why main.ts imports this
  * file first and why it reads the environment directly. The HTTP instrumentation also sends the
  * trace context (traceparent) to the Product, User and Inventory Services.
+ *
+ * The SDK is required only when tracing is on, so a service without a collector never loads it;
+ * only the type imports below are static, and they vanish from the compiled code.
  */
-export function startTracing(env: NodeJS.ProcessEnv = process.env): NodeSDK | undefined {
+import type * as ExporterModule from '@opentelemetry/exporter-trace-otlp-http';
+import type * as InstrumentationModule from '@opentelemetry/instrumentation';
+import type * as ExpressModule from '@opentelemetry/instrumentation-express';
+import type * as HttpModule from '@opentelemetry/instrumentation-http';
+import type * as NestModule from '@opentelemetry/instrumentation-nestjs-core';
+import type * as PgModule from '@opentelemetry/instrumentation-pg';
+import type * as ResourcesModule from '@opentelemetry/resources';
+import type * as TraceBaseModule from '@opentelemetry/sdk-trace-base';
+import type * as TraceNodeModule from '@opentelemetry/sdk-trace-node';
+
+export interface Tracing {
+  /** Exports the spans not yet sent, then stops tracing. */
+  shutdown(): Promise<void>;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded only when tracing is on */
+export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | undefined {
   const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   if (!endpoint) return undefined;
-  const sdk = new NodeSDK({
-    serviceName: env.OTEL_SERVICE_NAME?.trim() || 'order-service',
-    // The endpoint is the collector's base URL; the exporter adds /v1/traces.
-    traceExporter: new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }),
+  const { OTLPTraceExporter } =
+    require('@opentelemetry/exporter-trace-otlp-http') as typeof ExporterModule;
+  const { registerInstrumentations } =
+    require('@opentelemetry/instrumentation') as typeof InstrumentationModule;
+  const { ExpressInstrumentation } =
+    require('@opentelemetry/instrumentation-express') as typeof ExpressModule;
+  const { HttpInstrumentation } =
+    require('@opentelemetry/instrumentation-http') as typeof HttpModule;
+  const { NestInstrumentation } =
+    require('@opentelemetry/instrumentation-nestjs-core') as typeof NestModule;
+  const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof PgModule;
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof ResourcesModule;
+  const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof TraceBaseModule;
+  const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof TraceNodeModule;
+
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({
+      'service.name': env.OTEL_SERVICE_NAME?.trim() || 'order-service',
+    }),
+    spanProcessors: [
+      new BatchSpanProcessor(
+        // The endpoint is the collector's base URL; the exporter adds /v1/traces.
+        new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }),
+      ),
+    ],
+  });
+  // Also installs the W3C trace-context propagator and the async-hooks context manager.
+  provider.register();
+  const unregister = registerInstrumentations({
+    tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => /^\/(health|metrics)/.test(req.url ?? ''),
@@ -27,8 +65,13 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): NodeSDK | un
       new PgInstrumentation(),
     ],
   });
-  sdk.start();
-  return sdk;
+  return {
+    shutdown: async () => {
+      unregister();
+      await provider.shutdown();
+    },
+  };
 }
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const tracing = startTracing();

@@ -27,12 +27,13 @@ describe('order events under faults', () => {
   const services = useServiceSpawner();
 
   beforeAll(async () => {
-    nats = await startNatsServer();
     products = await FakeProductService.start();
     products.recordRequests = false;
   });
 
+  // A broker per test: a stream of an earlier test would already own the subjects `orders.>`.
   beforeEach(async () => {
+    nats = await startNatsServer();
     database = await createTestDatabase();
     db = new Client({ connectionString: database.url });
     await db.connect();
@@ -44,11 +45,11 @@ describe('order events under faults', () => {
     await Promise.all(services.spawned.map((service) => service.exited));
     await db.end();
     await dropTestDatabase(database.name);
+    await nats.dispose();
   });
 
   afterAll(async () => {
     await products?.close();
-    await nats?.dispose();
   });
 
   const start = (port?: number): Promise<Instance> =>

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -31,6 +32,7 @@ export class OrderItemInputDto {
   product_id: string;
 
   /** A whole number from 1 to 1000. */
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_QUANTITY })
   @IsInt()
   @Min(1)
   @Max(MAX_QUANTITY)
@@ -52,6 +54,8 @@ export class AddressDto {
  */
 export class CreateOrderDto {
   /** 1 to 50 lines; the same product twice is merged into one line. */
+  // Explicit: ts-jest's per-file compilation leaves the Swagger plugin without array types.
+  @ApiProperty({ type: () => [OrderItemInputDto], minItems: 1, maxItems: MAX_ITEMS })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_ITEMS)

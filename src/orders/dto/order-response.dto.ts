@@ -1,8 +1,19 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Actor, allowedTransitions, OrderStatus, PaymentStatus } from '../order-process';
 import type { Address, Order, OrderFlag } from '../order.entity';
+import { AddressDto } from './create-order.dto';
 import type { ProductAttributes } from '../order-item.entity';
 import { centsToAmount } from '../../common/money';
 import type { OrderEvent, OrderEventType } from '../order-event.entity';
+
+/** The product's attributes as they were when the order was placed. */
+export class ProductAttributesDto {
+  @ApiProperty({ type: String, nullable: true })
+  brand: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  category: string | null;
+}
 
 export class OrderItemResponseDto {
   id: string;
@@ -14,6 +25,7 @@ export class OrderItemResponseDto {
   unit_price: number;
   quantity: number;
   subtotal: number;
+  @ApiProperty({ type: () => ProductAttributesDto })
   product_attributes: ProductAttributes;
   /** The Inventory Service's reservation for this line, when there is one. */
   reservation_id: string | null;
@@ -34,7 +46,9 @@ export class OrderResponseDto {
   discount: number;
   total: number;
   currency: string;
+  @ApiProperty({ type: () => AddressDto })
   shipping_address: Address;
+  @ApiProperty({ type: () => AddressDto })
   billing_address: Address;
   payment_method: string;
   payment_intent_id: string | null;
@@ -53,12 +67,16 @@ export class OrderResponseDto {
   shipped_at: Date | null;
   delivered_at: Date | null;
   cancelled_at: Date | null;
+  // Explicit: ts-jest's per-file compilation leaves the Swagger plugin without array types.
+  @ApiProperty({ type: () => [OrderItemResponseDto] })
   items: OrderItemResponseDto[];
   /** The statuses the caller may move this order to now. */
+  @ApiProperty({ enum: OrderStatus, isArray: true })
   allowed_transitions: OrderStatus[];
 }
 
 export class OrderListResponseDto {
+  @ApiProperty({ type: () => [OrderResponseDto] })
   orders: OrderResponseDto[];
   total: number;
   page: number;
@@ -142,6 +160,7 @@ export class OrderHistoryResponseDto {
   order_number: string;
   status: OrderStatus;
   /** Oldest first. */
+  @ApiProperty({ type: () => [OrderEventResponseDto] })
   events: OrderEventResponseDto[];
 }
 
