@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OrdersModule } from './orders/orders.module';
+import { PaymentsModule } from './payments/payments.module';
 import { ProductClientModule } from './product-client/product-client.module';
 import { RateLimitGuard } from './throttling/rate-limit.guard';
 import { ThrottlingModule } from './throttling/throttling.module';
@@ -30,6 +31,7 @@ import { ThrottlingModule } from './throttling/throttling.module';
     HealthModule,
     ProductClientModule,
     OrdersModule,
+    PaymentsModule,
   ],
   controllers: [AppController],
   providers: [

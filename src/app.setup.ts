@@ -14,6 +14,7 @@ import { appConfig, type AppConfig } from './config/app.config';
 import { assignRequestId, bindRequestContext } from './logging/request-context';
 import { MetricsService } from './metrics/metrics.service';
 import { ShutdownState } from './health/shutdown-state';
+import { keepWebhookRawBody } from './payments/raw-body';
 
 export const BODY_LIMIT = '100kb';
 
@@ -56,7 +57,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('etag', false);
 
   app.use(requireJsonBody);
-  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useBodyParser('json', { limit: BODY_LIMIT, verify: keepWebhookRawBody });
   // Body-parser failures happen before Nest's router; answer them in the same problem shape.
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);

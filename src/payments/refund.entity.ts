@@ -33,10 +33,7 @@ const money = { type: 'numeric', precision: 12, scale: 2, transformer: centsColu
  */
 @Entity('refunds')
 @Index('idx_refunds_order', ['order_id', 'created_at'])
-@Check(
-  'chk_refunds_money',
-  '"amount" > 0 AND "subtotal" >= 0 AND "shipping_cost" >= 0',
-)
+@Check('chk_refunds_money', '"amount" > 0 AND "subtotal" >= 0 AND "shipping_cost" >= 0')
 export class Refund {
   @PrimaryGeneratedColumn('uuid')
   id: string;
