@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -22,6 +22,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { ShutdownState } from './health/shutdown-state';
 import { IpRateLimit } from './throttling/ip-rate-limit';
 import { setupOpenApi } from './common/openapi/openapi-document';
+import { keepWebhookRawBody } from './payments/raw-body';
 
 export const BODY_LIMIT = '100kb';
 
@@ -88,7 +89,13 @@ export function configureApp(app: NestExpressApplication): void {
   };
   app.use(methodNotAllowed(() => express.router.stack));
   app.use(requireJsonBody);
-  app.useBodyParser('json', { limit: BODY_LIMIT, verify: refuseWideJson });
+  app.useBodyParser('json', {
+    limit: BODY_LIMIT,
+    verify: (req: IncomingMessage, res: ServerResponse, raw: Buffer, encoding: string) => {
+      refuseWideJson(req, res, raw, encoding);
+      keepWebhookRawBody(req, res, raw);
+    },
+  });
   // Body-parser failures happen before Nest's router; answer them in the same problem shape.
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);

@@ -175,7 +175,7 @@ const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as 
   scripts: Record<string, string>;
 };
 /** Credentials: only ever in the Secret. */
-const CREDENTIALS = ['DATABASE_URL', 'REDIS_URL', 'SECRET_KEY'];
+const CREDENTIALS = ['DATABASE_URL', 'PAYMENT_WEBHOOK_SECRET', 'REDIS_URL', 'SECRET_KEY'];
 /** Users of the official Node.js images, for a Dockerfile that names its user. */
 const IMAGE_USERS: Record<string, number> = { node: 1000 };
 

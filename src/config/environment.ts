@@ -11,6 +11,7 @@ import {
   IsString,
   IsUrl,
   Matches,
+  MinLength,
   Max,
   Min,
   validateSync,
@@ -200,6 +201,37 @@ export class Environment {
   @Transform(toNumber) @IsInt() @Min(1) @Max(1440) RESERVATION_MINUTES = 15;
 
   @Transform(toNumber) @IsInt() @Min(24) IDEMPOTENCY_TTL_HOURS = 24;
+
+  /**
+   * Secrets the Payment Service signs its webhook with, comma-separated: during a rotation both
+   * the old and the new one are accepted. None: the webhook does not exist (404).
+   */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : value,
+  )
+  @IsString({ each: true })
+  @MinLength(16, {
+    each: true,
+    message: 'PAYMENT_WEBHOOK_SECRET: each secret must be at least 16 characters',
+  })
+  PAYMENT_WEBHOOK_SECRET: string[] = [];
+
+  /** How far a webhook signature's time may be from now before it is refused as a replay. */
+  @Transform(toNumber) @IsInt() @Min(1) @Max(86400) PAYMENT_WEBHOOK_TOLERANCE_S = 300;
+
+  /** A pending order not paid within this many minutes is cancelled; unset: never. */
+  @Transform(emptyToUndefined)
+  @Transform(toNumber)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(525600)
+  ORDER_PAYMENT_TIMEOUT_MINUTES?: number;
 
   @Transform(toNumber) @IsNumber() @Min(0) @Max(1) TAX_RATE = 0.08;
   @Transform(toNumber) @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) SHIPPING_FEE = 10;

@@ -52,7 +52,45 @@ export type HistoryEntry =
       details: { tracking_number: string | null; carrier: string | null };
     }
   | { type: 'note_added'; details: { internal_notes: string | null } }
-  | { type: 'stock_flagged'; details: { item_ids: string[] } };
+  | { type: 'stock_flagged'; details: { item_ids: string[] } }
+  | PaymentHistoryEntry;
+
+/** What the Payment Service told the order, and what refunds did, as the history keeps it. */
+export type PaymentHistoryEntry =
+  | {
+      /** A payment event that changed nothing: older than what the order knows, or unusable. */
+      type: 'payment_event_ignored';
+      details: { event_id: string; event_type: string; why: string };
+    }
+  | {
+      /** Money that does not match the order: an admin must look at it. */
+      type: 'payment_flagged';
+      details: PaymentFlagDetails;
+    }
+  | { type: 'refund_requested'; details: RefundDetails }
+  | { type: 'refund_succeeded'; details: RefundDetails & { event_id: string } }
+  | { type: 'refund_failed'; details: RefundDetails & { event_id: string } };
+
+export interface PaymentFlagDetails {
+  event_id: string;
+  event_type: string;
+  why: 'amount_mismatch' | 'captured_after_cancellation' | 'unknown_refund';
+  /** Integer cents and currency the event reported. */
+  amount: number;
+  currency: string;
+}
+
+/** A refund as events and the history describe it; `amount_cents` is what the Payment Service
+ * refunds, `amount` the same in the API's dollars. */
+export interface RefundDetails {
+  refund_id: string;
+  amount: number;
+  amount_cents: number;
+  currency: string;
+  lines: { item_id: string; quantity: number }[];
+  shipping: boolean;
+  payment_intent_id: string | null;
+}
 
 export type ChangeRefusal =
   | { code: 'INVALID_TRANSITION'; detail: string; refusal?: string }
@@ -116,7 +154,7 @@ export function planChange(
 
   const pay = request.payment_status;
   if (pay !== undefined && pay !== order.payment_status) {
-    if (!paymentTransitionAllowed(order.payment_status, pay)) {
+    if (!paymentTransitionAllowed(order.payment_status, pay, actor)) {
       return {
         code: 'INVALID_PAYMENT_TRANSITION',
         detail: `Payment status ${order.payment_status} cannot become ${pay}.`,

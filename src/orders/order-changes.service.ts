@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type { AuthUser } from '../auth/auth-user';
 import { DomainError } from '../common/errors/domain-error';
 import { MetricsService } from '../metrics/metrics.service';
@@ -7,6 +8,7 @@ import { OrderResult, presentOrder } from './dto/order-response.dto';
 import {
   ChangeRefusal,
   ChangeRequest,
+  ChangePlan,
   HistoryEntry,
   isRefusal,
   planChange,
@@ -19,6 +21,9 @@ import { Actor, OrdersRepository, OutboxRow } from './orders.repository';
 
 /** A lost compare-and-set is retried on a fresh read this often before giving up. */
 const CHANGE_ATTEMPTS = 5;
+
+/** The service itself, acting from a job or on a neighbour's word. */
+export const SYSTEM: Actor = { id: 'system', role: 'system' };
 
 /** If-Match: the versions the client accepts; an empty list (weak tags only) matches none. */
 export type ExpectedVersions = readonly number[] | undefined;
@@ -68,7 +73,7 @@ export class OrderChangesService {
       // A change to the values the order already has changes nothing: same version, no event.
       if (plan.history.length === 0) return { order: presentOrder(order, actor.role) };
       const stock = plan.stock ? [stockRow(plan.stock, actor.token)] : [];
-      const next = await this.write(order, plan.next, plan.history, who, now, stock);
+      const next = await this.commit(order, plan.next, plan.history, who, now, stock);
       if (next) {
         if (plan.transition) this.metrics.statusChanged(...plan.transition);
         return { order: presentOrder(next, actor.role) };
@@ -78,11 +83,58 @@ export class OrderChangesService {
   }
 
   /**
+   * A change the service makes on its own (a job), made only while `wanted` holds for the order
+   * as it is read on every attempt: a change that lost a race to another (a payment arriving)
+   * decides again on the new state instead of overwriting it. The changed order, or undefined
+   * when it was not wanted (any more) or the process refuses it.
+   */
+  async changeAsSystem(
+    id: string,
+    request: ChangeRequest,
+    wanted: (order: Order) => boolean,
+  ): Promise<Order | undefined> {
+    for (let attempt = 1; attempt <= CHANGE_ATTEMPTS; attempt++) {
+      const order = await this.orders.findById(id, null);
+      if (!order || !wanted(order)) return undefined;
+      const now = new Date();
+      const plan = planChange(order, request, 'system', now);
+      if (isRefusal(plan) || plan.history.length === 0) return undefined;
+      const next = await this.commitPlan(order, plan, now);
+      if (next) return next;
+    }
+    throw new Error(`Order ${id} kept changing while the service changed it`);
+  }
+
+  /**
+   * Writes a planned change by the service itself (stock effects signed for the owner by the
+   * relay). With `manager`, inside that transaction: the caller nudges the relay after commit.
+   */
+  async commitPlan(
+    order: Order,
+    plan: ChangePlan,
+    now: Date,
+    extra: { fields?: Partial<Order>; history?: HistoryEntry[]; effects?: OutboxRow[] } = {},
+    manager?: EntityManager,
+  ): Promise<Order | undefined> {
+    const stock = plan.stock ? [stockRow(plan.stock)] : [];
+    const next = await this.commit(
+      order,
+      { ...plan.next, ...extra.fields },
+      [...plan.history, ...(extra.history ?? [])],
+      SYSTEM,
+      now,
+      [...stock, ...(extra.effects ?? [])],
+      manager,
+    );
+    if (next && plan.transition) this.metrics.statusChanged(...plan.transition);
+    return next;
+  }
+
+  /**
    * Marks lines whose stock could not be had: the order shows the flag, its history says which
    * lines, and an `order.stock_flagged` event goes out.
    */
   async flagStockShortage(orderId: string, itemIds: string[]): Promise<void> {
-    const system = { id: 'system', role: 'system' };
     for (let attempt = 1; attempt <= CHANGE_ATTEMPTS; attempt++) {
       const order = await this.orders.findById(orderId, null);
       if (!order) return;
@@ -91,19 +143,23 @@ export class OrderChangesService {
         { code: 'stock_shortage' as const, item_ids: itemIds },
       ];
       const history: HistoryEntry[] = [{ type: 'stock_flagged', details: { item_ids: itemIds } }];
-      if (await this.write(order, { flags }, history, system, new Date(), [])) return;
+      if (await this.commit(order, { flags }, history, SYSTEM, new Date(), [])) return;
     }
     throw new Error(`Order ${orderId} kept changing while its stock shortage was flagged`);
   }
 
-  /** The next order, or undefined when another change got there first. */
-  private async write(
+  /**
+   * The next order, or undefined when another change got there first. Its events are numbered
+   * after the order's last one and written with it.
+   */
+  async commit(
     order: Order,
     fields: Partial<Order>,
     history: HistoryEntry[],
     actor: Actor,
     now: Date,
     effects: OutboxRow[],
+    manager?: EntityManager,
   ): Promise<Order | undefined> {
     const next: Order = { ...order, ...fields, version: order.version + 1, updated_at: now };
     const events = eventRowsFor(next, history, order.event_sequence, actor, now);
@@ -115,9 +171,11 @@ export class OrderChangesService {
       [...events, ...effects],
       actor,
       events.length,
+      manager,
     );
     if (!written) return undefined;
-    this.relay.nudge();
+    // Inside a transaction the rows are not visible yet: the caller nudges after commit.
+    if (!manager) this.relay.nudge();
     return next;
   }
 }

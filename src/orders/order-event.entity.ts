@@ -18,6 +18,11 @@ export enum OrderEventType {
   NOTE_ADDED = 'note_added',
   STOCK_FLAGGED = 'stock_flagged',
   STOCK_RESERVED_AGAIN = 'stock_reserved_again',
+  PAYMENT_EVENT_IGNORED = 'payment_event_ignored',
+  PAYMENT_FLAGGED = 'payment_flagged',
+  REFUND_REQUESTED = 'refund_requested',
+  REFUND_SUCCEEDED = 'refund_succeeded',
+  REFUND_FAILED = 'refund_failed',
 }
 
 /** One row per change of an order, written in the transaction that makes the change. */

@@ -11,7 +11,11 @@ export type OrderEventType =
   | 'order.status_changed'
   | 'order.payment_status_changed'
   | 'order.tracking_updated'
-  | 'order.stock_flagged';
+  | 'order.stock_flagged'
+  | 'order.payment_flagged'
+  | 'order.refund_requested'
+  | 'order.refund_succeeded'
+  | 'order.refund_failed';
 
 /** The fields of an event's `change`, by history entry; internal notes are not published. */
 function changeOf(entry: HistoryEntry): [OrderEventType, Record<string, unknown>] | undefined {
@@ -30,6 +34,14 @@ function changeOf(entry: HistoryEntry): [OrderEventType, Record<string, unknown>
       return ['order.tracking_updated', { ...entry.details }];
     case 'stock_flagged':
       return ['order.stock_flagged', { ...entry.details }];
+    case 'payment_flagged':
+      return ['order.payment_flagged', { ...entry.details }];
+    case 'refund_requested':
+    case 'refund_succeeded':
+    case 'refund_failed':
+      return [`order.${entry.type}`, { refund: entry.details }];
+    // Nothing changed that a consumer could act on.
+    case 'payment_event_ignored':
     case 'note_added':
       return undefined;
   }

@@ -135,6 +135,7 @@ export class OrderPlacementService {
       payment_method: dto.payment_method ?? 'credit_card',
       customer_notes: dto.customer_notes?.trim() ? dto.customer_notes : null,
       payment_intent_id: null,
+      amount_captured: null,
       tracking_number: null,
       carrier: null,
       internal_notes: null,

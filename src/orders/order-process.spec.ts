@@ -6,6 +6,8 @@ import {
   ORDER_PROCESS,
   OrderStatus as S,
   PaymentStatus as P,
+  paymentTransitionAllowed,
+  PAYMENT_TRANSITIONS,
   ProcessOrder,
 } from './order-process';
 
@@ -36,7 +38,10 @@ const EXPECTED: Record<S, Partial<Record<S, { by: Actor[]; payments?: P[] }>>> =
   on_hold: { cancelled: { by: ['admin', 'system'] } },
   shipped: { delivered: { by: ['admin'] } },
   delivered: { refunded: { by: ['admin'] } },
-  cancelled: { refunded: { by: ['admin'], payments: [P.COMPLETED] } },
+  // Money was taken: captured, partly or wholly given back already.
+  cancelled: {
+    refunded: { by: ['admin'], payments: [P.COMPLETED, P.PARTIALLY_REFUNDED, P.REFUNDED] },
+  },
   refunded: {},
 };
 
@@ -190,6 +195,48 @@ describe('the order process', () => {
         stock: undefined,
         transition: undefined,
       });
+    });
+  });
+
+  describe('payment statuses', () => {
+    /** By hand: who may move the payment from → to. */
+    const PAYMENT_EXPECTED: Record<P, Partial<Record<P, ('admin' | 'system')[]>>> = {
+      pending: {
+        authorized: ['system'],
+        completed: ['admin', 'system'],
+        failed: ['admin', 'system'],
+      },
+      authorized: { completed: ['admin', 'system'], failed: ['admin', 'system'] },
+      failed: { pending: ['admin'], authorized: ['system'], completed: ['admin', 'system'] },
+      completed: { partially_refunded: ['system'], refunded: ['admin', 'system'] },
+      partially_refunded: { refunded: ['admin', 'system'] },
+      refunded: {},
+    };
+    const cases = PAYMENTS.flatMap((from) =>
+      PAYMENTS.flatMap((to) => ACTORS.map((actor) => [from, to, actor] as const)),
+    );
+    it.each(cases)('%s → %s by %s', (from, to, actor) => {
+      const expected = (PAYMENT_EXPECTED[from][to] ?? []).includes(actor as 'admin');
+      expect(paymentTransitionAllowed(from, to, actor)).toBe(expected);
+    });
+
+    it('keeps what admins could set by hand before the webhook existed', () => {
+      expect(PAYMENT_TRANSITIONS.pending).toEqual([P.COMPLETED, P.FAILED]);
+      expect(PAYMENT_TRANSITIONS.failed).toEqual([P.PENDING, P.COMPLETED]);
+      expect(PAYMENT_TRANSITIONS.completed).toEqual([P.REFUNDED]);
+      expect(PAYMENT_TRANSITIONS.refunded).toEqual([]);
+    });
+
+    it('refunding an order by hand settles a partly refunded payment too', () => {
+      const now = new Date('2026-11-30T10:00:00Z');
+      const result = planChange(
+        fields(order(S.CANCELLED, P.PARTIALLY_REFUNDED)),
+        { status: S.REFUNDED },
+        'admin',
+        now,
+      );
+      if (isRefusal(result)) throw new Error(result.detail);
+      expect(result.next.payment_status).toBe(P.REFUNDED);
     });
   });
 

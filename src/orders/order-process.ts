@@ -17,10 +17,13 @@ export enum OrderStatus {
   REFUNDED = 'refunded',
 }
 
+/** `completed` is the payment captured; `partially_refunded` has part of it given back. */
 export enum PaymentStatus {
   PENDING = 'pending',
+  AUTHORIZED = 'authorized',
   COMPLETED = 'completed',
   FAILED = 'failed',
+  PARTIALLY_REFUNDED = 'partially_refunded',
   REFUNDED = 'refunded',
 }
 
@@ -86,9 +89,16 @@ const resumesToHeldFrom =
           detail: `it was put on hold while ${order.held_from ?? 'unknown'} and may only resume to that`,
         };
 
+/** The payment statuses in which money was taken (and possibly given back already). */
+export const CAPTURED: readonly PaymentStatus[] = [
+  PaymentStatus.COMPLETED,
+  PaymentStatus.PARTIALLY_REFUNDED,
+  PaymentStatus.REFUNDED,
+];
+
 /** Refunding a cancelled order only makes sense when money was taken. */
 const paid = (order: ProcessOrder): Refusal | undefined =>
-  order.payment_status === PaymentStatus.COMPLETED
+  CAPTURED.includes(order.payment_status)
     ? undefined
     : { code: 'NOT_PAID', detail: `its payment is ${order.payment_status}, so nothing was taken` };
 
@@ -143,20 +153,55 @@ export const ORDER_PROCESS: Readonly<Record<OrderStatus, StatusDefinition>> = {
   },
   [OrderStatus.REFUNDED]: {
     transitions: [],
+    // An admin refunding the order by hand says the money went back, whatever was left of it.
     onEnter: (order) =>
-      order.payment_status === PaymentStatus.COMPLETED
+      order.payment_status === PaymentStatus.COMPLETED ||
+      order.payment_status === PaymentStatus.PARTIALLY_REFUNDED
         ? { payment_status: PaymentStatus.REFUNDED }
         : {},
   },
 };
 
-/** Payment statuses move on their own, smaller table (admins set them today). */
-export const PAYMENT_TRANSITIONS: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> = {
-  [PaymentStatus.PENDING]: [PaymentStatus.COMPLETED, PaymentStatus.FAILED],
-  [PaymentStatus.FAILED]: [PaymentStatus.PENDING, PaymentStatus.COMPLETED],
-  [PaymentStatus.COMPLETED]: [PaymentStatus.REFUNDED],
-  [PaymentStatus.REFUNDED]: [],
+type PaymentActor = Exclude<Actor, 'customer'>;
+
+/**
+ * Payment statuses move on their own table. The Payment Service (through its webhook, as
+ * `system`) reports what happened to the money; a status it does not list from the current one
+ * is news older than what the order knows (an authorization after the capture) and changes
+ * nothing. Admins set statuses by hand, as they did before the webhook existed.
+ */
+export const PAYMENT_PROCESS: Readonly<
+  Record<PaymentStatus, Readonly<Record<PaymentActor, readonly PaymentStatus[]>>>
+> = {
+  [PaymentStatus.PENDING]: {
+    admin: [PaymentStatus.COMPLETED, PaymentStatus.FAILED],
+    system: [PaymentStatus.AUTHORIZED, PaymentStatus.COMPLETED, PaymentStatus.FAILED],
+  },
+  [PaymentStatus.AUTHORIZED]: {
+    admin: [PaymentStatus.COMPLETED, PaymentStatus.FAILED],
+    system: [PaymentStatus.COMPLETED, PaymentStatus.FAILED],
+  },
+  // A customer may pay again after a failure.
+  [PaymentStatus.FAILED]: {
+    admin: [PaymentStatus.PENDING, PaymentStatus.COMPLETED],
+    system: [PaymentStatus.AUTHORIZED, PaymentStatus.COMPLETED],
+  },
+  [PaymentStatus.COMPLETED]: {
+    admin: [PaymentStatus.REFUNDED],
+    system: [PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED],
+  },
+  [PaymentStatus.PARTIALLY_REFUNDED]: {
+    admin: [PaymentStatus.REFUNDED],
+    system: [PaymentStatus.REFUNDED],
+  },
+  [PaymentStatus.REFUNDED]: { admin: [], system: [] },
 };
+
+/** The payment statuses an admin may set by hand now (answered with a refused change). */
+export const PAYMENT_TRANSITIONS: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> =
+  Object.fromEntries(
+    Object.entries(PAYMENT_PROCESS).map(([from, by]) => [from, by.admin]),
+  ) as Record<PaymentStatus, readonly PaymentStatus[]>;
 
 /** Whether `actor` may move `order` to `to` now; the refusal says why not. */
 export function checkTransition(
@@ -198,6 +243,10 @@ export function explainRefusal(
   );
 }
 
-export function paymentTransitionAllowed(from: PaymentStatus, to: PaymentStatus): boolean {
-  return PAYMENT_TRANSITIONS[from].includes(to);
+export function paymentTransitionAllowed(
+  from: PaymentStatus,
+  to: PaymentStatus,
+  actor: Actor = 'admin',
+): boolean {
+  return actor !== 'customer' && PAYMENT_PROCESS[from][actor].includes(to);
 }

@@ -11,7 +11,7 @@ import type { Order } from './order.entity';
 /** The order's columns as every read selects them; its items come as one JSON array. */
 export const ORDER_COLUMNS = `o.id, o.order_number, o.user_id, o.customer_email, o.customer_name,
   o.status, o.payment_status, o.subtotal, o.tax, o.shipping_cost, o.discount, o.total,
-  o.currency, o.shipping_address, o.billing_address, o.payment_method, o.payment_intent_id,
+  o.currency, o.shipping_address, o.billing_address, o.payment_method, o.payment_intent_id, o.amount_captured,
   o.tracking_number, o.carrier, o.customer_notes, o.internal_notes, o.cancellation_reason,
   o.held_from, o.flags, o.event_sequence, o.version, o.created_at, o.updated_at,
   o.confirmed_at, o.shipped_at, o.delivered_at, o.cancelled_at,
@@ -38,6 +38,7 @@ export function orderFromRow(row: Row): Order {
     shipping_cost: cents(row.shipping_cost),
     discount: cents(row.discount),
     total: cents(row.total),
+    amount_captured: row.amount_captured == null ? null : cents(row.amount_captured),
     version: Number(row.version),
     event_sequence: Number(row.event_sequence),
     created_at: date(row.created_at),

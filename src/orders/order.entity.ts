@@ -10,6 +10,7 @@ import {
 } from 'typeorm';
 import { centsColumn } from '../common/money';
 import { OrderStatus, PaymentStatus } from './order-process';
+import type { PaymentFlagDetails } from './order-change-plan';
 import { OrderItem } from './order-item.entity';
 
 export interface Address {
@@ -20,11 +21,18 @@ export interface Address {
   country: string;
 }
 
-export interface OrderFlag {
-  code: 'stock_shortage';
-  /** The order's items the flag is about. */
-  item_ids: string[];
-}
+export type OrderFlag =
+  | {
+      code: 'stock_shortage';
+      /** The order's items the flag is about. */
+      item_ids: string[];
+    }
+  | {
+      /** Money moved that the order does not account for (see the order's history). */
+      code: 'payment_mismatch';
+      item_ids: string[];
+      details: PaymentFlagDetails;
+    };
 
 const money = { type: 'numeric', precision: 12, scale: 2, transformer: centsColumn } as const;
 
@@ -90,8 +98,13 @@ export class Order {
   @Column({ type: 'varchar', length: 50 })
   payment_method: string;
 
+  /** The Payment Service's payment, from the first event it sent about this order. */
   @Column({ type: 'varchar', length: 255, nullable: true })
   payment_intent_id: string | null;
+
+  /** What the Payment Service captured, the ceiling of every refund; null until captured. */
+  @Column({ ...money, nullable: true })
+  amount_captured: number | null;
 
   @Column({ type: 'varchar', length: 100, nullable: true })
   tracking_number: string | null;

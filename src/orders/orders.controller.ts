@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   Param,
-  ParseUUIDPipe,
   Patch,
   Post,
   Put,
@@ -16,7 +15,7 @@ import type { Response } from 'express';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
-import { DomainError } from '../common/errors/domain-error';
+import { uuidParam } from '../common/uuid-param.pipe';
 import { IdempotencyKeyHeader, IfMatchVersions } from '../common/http-headers';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { ListOrdersQueryDto } from './dto/list-orders-query.dto';
@@ -44,12 +43,7 @@ import { OrderPlacementService } from './order-placement.service';
 import { OrderQueriesService } from './order-queries.service';
 import { OrderCreationLimit } from '../throttling/rate-limit.guard';
 
-const uuid = new ParseUUIDPipe({
-  exceptionFactory: () =>
-    new DomainError('VALIDATION_FAILED', 'id must be a UUID.', {
-      errors: [{ field: 'id', detail: 'id must be a UUID' }],
-    }),
-});
+const uuid = uuidParam;
 
 @ApiTags('orders')
 @ApiBearerAuth()

@@ -27,5 +27,7 @@ import { StockRelayHandler } from './stock-relay.handler';
     OrderChangesService,
     StockRelayHandler,
   ],
+  // Payments change orders through the same process and repository.
+  exports: [OrdersRepository, OrderChangesService],
 })
 export class OrdersModule {}

@@ -51,6 +51,37 @@ export const ERROR_CATALOG = {
     title: 'Payment status change not allowed',
   },
 
+  // Payments
+  INVALID_SIGNATURE: {
+    status: HttpStatus.UNAUTHORIZED,
+    title: 'The webhook signature is missing or wrong',
+  },
+  SIGNATURE_EXPIRED: {
+    status: HttpStatus.UNAUTHORIZED,
+    title: 'The webhook signature is too old or too new',
+  },
+  PAYMENT_NOT_CAPTURED: {
+    status: HttpStatus.CONFLICT,
+    title: 'The payment was not captured, so nothing can be refunded',
+  },
+  REFUND_EMPTY: { status: HttpStatus.UNPROCESSABLE_ENTITY, title: 'The refund is for nothing' },
+  REFUND_ITEM_NOT_FOUND: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    title: 'The refund names a line the order does not have',
+  },
+  REFUND_QUANTITY_EXCEEDED: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    title: 'More than is left to refund on a line',
+  },
+  SHIPPING_ALREADY_REFUNDED: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    title: 'The shipping was refunded already',
+  },
+  REFUND_EXCEEDS_CAPTURED: {
+    status: HttpStatus.UNPROCESSABLE_ENTITY,
+    title: 'More than is left of the captured amount',
+  },
+
   IDEMPOTENCY_KEY_REUSED: {
     status: HttpStatus.UNPROCESSABLE_ENTITY,
     title: 'Idempotency-Key reused with another request',
