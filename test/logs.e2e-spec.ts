@@ -1,11 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BuiltService, startBuiltService } from './utils/built-service';
-import { createTestDatabase, dropTestDatabase } from './utils/database';
-import { assertServiceBuilt, freePort, SERVICE_MAIN, serviceEnv } from './utils/service';
+import { SpawnedService, SpawnOptions, useServiceSpawner } from './utils/service';
 import { TEST_SECRET } from './utils/tokens';
 
 /*
@@ -33,23 +27,26 @@ function withPassword(url: string): string {
 }
 
 describe('logs (built service)', () => {
-  let s: BuiltService | undefined;
+  const services = useServiceSpawner();
+  let s: SpawnedService | undefined;
 
-  beforeAll(() => assertServiceBuilt());
+  const start = (env: Record<string, string>, options: SpawnOptions = {}) =>
+    services.spawn({ ...options, env: { SECRET_KEY: TEST_SECRET, ...env } });
 
   afterEach(async () => {
-    await s?.stop();
+    // One service at a time; should one not stop in time, the spawner kills it after the file.
+    await s?.stop().catch(() => undefined);
     s = undefined;
   });
 
   it('LOG_FORMAT=pretty: readable lines, ending with the banner', async () => {
-    s = await startBuiltService({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'info' });
-    const out = await waitForOutput(() => s!.service.stdout(), /Token: /);
+    s = await start({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'info' });
+    const out = await waitForOutput(() => s!.stdout(), /Token: /);
     const lines = out.split('\n').filter((line) => line.trim() !== '');
 
     expect(lines.filter((line) => line.trimStart().startsWith('{'))).toEqual([]);
     expect(out).toMatch(/\d\d:\d\d:\d\d\.\d{3}\] INFO: \[Bootstrap\] Order Service \S+ is ready/);
-    const port = new URL(s.url).port;
+    const port = s.port;
     const banner = lines.slice(lines.findIndex((line) => / is ready$/.test(line)));
     expect(banner.slice(1).map((line) => line.trim())).toEqual([
       `URL:       http://localhost:${port}`,
@@ -61,13 +58,13 @@ describe('logs (built service)', () => {
     // A request is one readable line too.
     const res = await fetch(`${s.url}/api/orders`);
     expect(res.status).toBe(401);
-    await waitForOutput(() => s!.service.stdout(), /WARN.*GET \/api\/orders 401/);
+    await waitForOutput(() => s!.stdout(), /WARN.*GET \/api\/orders 401/);
   });
 
   it('stdout not a terminal: JSON lines as before, the banner as the last message', async () => {
-    s = await startBuiltService({ LOG_LEVEL: 'info' });
-    await waitForOutput(() => s!.service.stdout(), /Token: /);
-    const entries = s.service
+    s = await start({ LOG_LEVEL: 'info' });
+    await waitForOutput(() => s!.stdout(), /Token: /);
+    const entries = s
       .stdout()
       .split('\n')
       .filter((line) => line.trim() !== '')
@@ -80,45 +77,13 @@ describe('logs (built service)', () => {
   });
 
   it('on a terminal (a pty) outside production: readable lines without asking; no password shown', async () => {
-    const db = await createTestDatabase();
-    const cwd = mkdtempSync(join(tmpdir(), 'order-logs-'));
-    const port = await freePort();
-    // `script` gives the service a pseudo-terminal as stdout, as a developer's shell does.
-    const child = spawn(
-      'script',
-      ['-qfec', `exec "${process.execPath}" "${SERVICE_MAIN}"`, '/dev/null'],
-      {
-        cwd,
-        detached: true,
-        env: serviceEnv({
-          PORT: String(port),
-          DATABASE_URL: withPassword(db.url),
-          SECRET_KEY: TEST_SECRET,
-          MIGRATIONS_RUN: 'false',
-          LOG_LEVEL: 'info',
-        }),
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const exited = new Promise((done) => child.once('exit', done));
-    try {
-      await waitForOutput(() => out, /Token: /, 60_000);
+    s = await start({ LOG_LEVEL: 'info' }, { terminal: true, mapDatabaseUrl: withPassword });
+    const out = await waitForOutput(() => s!.stdout() + s!.stderr(), /Token: /, 60_000);
 
-      const text = out.replace(/\r/g, '');
-      expect(text).not.toMatch(/^\s*\{"level"/m);
-      expect(text).toMatch(/INFO.*\[Bootstrap\] Order Service \S+ is ready/);
-      expect(text).toMatch(/Database: {2}PostgreSQL at 127\.0\.0\.1:5432\/order_test_\w+\r?\n/);
-      expect(text).not.toContain(PASSWORD);
-    } finally {
-      // The whole group: `script` and the service under it.
-      if (child.pid) process.kill(-child.pid, 'SIGTERM');
-      await Promise.race([exited, sleep(20_000, undefined, { ref: false })]);
-      child.stdout.destroy();
-      child.stderr.destroy();
-      await dropTestDatabase(db.name);
-      rmSync(cwd, { recursive: true, force: true });
-    }
+    const text = out.replace(/\r/g, '');
+    expect(text).not.toMatch(/^\s*\{"level"/m);
+    expect(text).toMatch(/INFO.*\[Bootstrap\] Order Service \S+ is ready/);
+    expect(text).toMatch(/Database: {2}PostgreSQL at 127\.0\.0\.1:5432\/order_test_\w+\r?\n/);
+    expect(text).not.toContain(PASSWORD);
   });
 });

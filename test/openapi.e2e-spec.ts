@@ -5,10 +5,8 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ERROR_CATALOG, type ErrorCode } from '../src/common/errors/error-codes';
 import { DEMO_PRODUCTS } from '../src/product-client/demo-catalog';
-import request from 'supertest';
-import { BuiltService, startBuiltService } from './utils/built-service';
-import { assertServiceBuilt } from './utils/service';
-import { makeUser } from './utils/tokens';
+import { SpawnedService, useServiceSpawner } from './utils/service';
+import { makeUser, TEST_SECRET } from './utils/tokens';
 
 /*
  * The OpenAPI document (/docs-json) is what client SDKs are generated from: every operation
@@ -90,15 +88,15 @@ function run(command: string, args: string[], cwd: string) {
 }
 
 describe('OpenAPI document', () => {
-  let s: BuiltService;
+  const services = useServiceSpawner();
+  let s: SpawnedService;
   let doc: Document;
   let operations: [string, Operation][];
   let dir: string;
 
   beforeAll(async () => {
-    assertServiceBuilt();
-    s = await startBuiltService();
-    const res = await request(s.url).get('/docs-json');
+    s = await services.spawn({ env: { SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'warn' } });
+    const res = await s.http().get('/docs-json');
     expect(res.status).toBe(200);
     doc = res.body as Document;
     operations = Object.entries(doc.paths).flatMap(([path, item]) =>
@@ -108,8 +106,7 @@ describe('OpenAPI document', () => {
     writeFileSync(join(dir, 'openapi.json'), JSON.stringify(doc, null, 2));
   });
 
-  afterAll(async () => {
-    await s?.stop();
+  afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -158,7 +155,7 @@ describe('OpenAPI document', () => {
   });
 
   it('the problem schema has type, title, status, detail, code and optional errors', async () => {
-    const res = await request(s.url).get('/docs-json');
+    const res = await s.http().get('/docs-json');
     const { schemas } = (res.body as { components: { schemas: Record<string, Schema> } })
       .components;
     const problem = schemas.ProblemDetailsDto;
@@ -231,12 +228,12 @@ describe('OpenAPI document', () => {
     for (const item of example.items) expect(demoIds).toContain(item.product_id);
 
     const user = makeUser('customer');
-    const res = await request(s.url).post('/api/orders').set(user.auth).send(example);
+    const res = await s.http().post('/api/orders').set(user.auth).send(example);
 
     expect(res.status).toBe(201);
     expect(res.headers.etag).toBe(`"${res.body.version}"`);
     expect(res.headers.location).toBe(`/api/orders/${res.body.id}`);
-    const again = await request(s.url).get(res.headers.location).set(user.auth);
+    const again = await s.http().get(res.headers.location).set(user.auth);
     expect(again.status).toBe(200);
     expect(again.body.order_number).toBe(res.body.order_number);
   });

@@ -2,8 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { BuiltService, startBuiltService } from './utils/built-service';
-import { assertServiceBuilt, serviceEnv } from './utils/service';
+import { SpawnedService, useServiceSpawner } from './utils/service';
 import { TEST_SECRET } from './utils/tokens';
 
 /*
@@ -18,13 +17,13 @@ const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = join(ROOT, 'test-output');
 const ORDER_NUMBER = /ORD-\d{8}-[A-Z0-9]{6}/;
 
-/** `npm run -s token`, signed with the secret the spawned service uses. */
+/** `npm run -s token` (a script, not the service), signed with the spawned service's secret. */
 function tokenFromScript(): Promise<string> {
   return new Promise((done, fail) => {
     execFile(
       'npm',
       ['run', '-s', 'token'],
-      { cwd: ROOT, env: serviceEnv({ SECRET_KEY: TEST_SECRET }), timeout: 60_000 },
+      { cwd: ROOT, env: { ...process.env, SECRET_KEY: TEST_SECRET }, timeout: 60_000 },
       (error, stdout, stderr) =>
         error ? fail(new Error(stderr || error.message)) : done(stdout.trim()),
     );
@@ -41,15 +40,15 @@ async function tryItOut(page: Page, operationId: string) {
 }
 
 describe('Swagger UI in a real browser (built service)', () => {
-  let s: BuiltService;
+  const services = useServiceSpawner();
+  let s: SpawnedService;
   let browser: Browser;
   let page: Page;
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    assertServiceBuilt();
     mkdirSync(OUTPUT, { recursive: true });
-    s = await startBuiltService();
+    s = await services.spawn({ env: { SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'warn' } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -73,7 +72,6 @@ describe('Swagger UI in a real browser (built service)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await s?.stop();
   });
 
   it('authorizes with `npm run token`, places the example order, then lists it', async () => {

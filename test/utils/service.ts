@@ -4,6 +4,7 @@ import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { Environment } from '../../src/config/environment';
@@ -44,10 +45,16 @@ export interface RunningService {
 /**
  * Starts `node dist/main.js`. `cwd` should be a directory without a .env file: the service loads
  * ./.env, and a developer's own settings there (a DATABASE_URL, say) must not leak into a test.
+ * With `terminal`, `script` runs it with a pseudo-terminal as stdout, as a developer's shell does
+ * (stdout and stderr then both arrive on stdout); `script` passes SIGTERM on to the service and
+ * exits with its code.
  */
-function startService(env: NodeJS.ProcessEnv, cwd: string): RunningService {
+function startService(env: NodeJS.ProcessEnv, cwd: string, terminal = false): RunningService {
   assertServiceBuilt();
-  const child = spawn(process.execPath, [SERVICE_MAIN], { env, cwd, stdio: 'pipe' });
+  const [command, args] = terminal
+    ? ['script', ['-qfec', `exec "${process.execPath}" "${SERVICE_MAIN}"`, '/dev/null']]
+    : [process.execPath, [SERVICE_MAIN]];
+  const child = spawn(command, args, { env, cwd, stdio: 'pipe' });
   let out = '';
   let err = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -124,6 +131,8 @@ export interface SpawnOptions {
   port?: number;
   /** How long to wait for GET /health/ready (default 60 s); `false` for a start meant to fail. */
   readyWithinMs?: number | false;
+  /** Runs it on a pseudo-terminal (see startService), for what it prints to a developer. */
+  terminal?: boolean;
 }
 
 export interface SpawnedService extends RunningService {
@@ -134,6 +143,8 @@ export interface SpawnedService extends RunningService {
   databaseUrl?: string;
   /** A supertest agent on `url`. */
   http(): TestAgent;
+  /** Runs one statement on its database (the URL before mapDatabaseUrl); the rows. */
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
   isRunning(): boolean;
   /** SIGTERM, then a failure (and SIGKILL) if it has not exited within `ms`: the exit code. */
   stop(ms?: number): Promise<number | string>;
@@ -180,6 +191,7 @@ export function useServiceSpawner(): ServiceSpawner {
     } else if (database !== 'none') {
       databaseUrl = database.url;
     }
+    const ownUrl = databaseUrl;
     if (databaseUrl) databaseUrl = options.mapDatabaseUrl?.(databaseUrl) ?? databaseUrl;
     const port = options.port ?? (await freePort());
     const running = startService(
@@ -190,6 +202,7 @@ export function useServiceSpawner(): ServiceSpawner {
         ...options.env,
       }),
       cwd,
+      options.terminal,
     );
     const url = `http://127.0.0.1:${port}`;
     const isRunning = () => running.child.exitCode === null && running.child.signalCode === null;
@@ -199,6 +212,16 @@ export function useServiceSpawner(): ServiceSpawner {
       url,
       databaseUrl,
       http: () => request(url),
+      query: async <T>(sql: string, params: unknown[] = []) => {
+        if (!ownUrl) throw new Error('this service was started without a database');
+        const client = new Client({ connectionString: ownUrl });
+        await client.connect();
+        try {
+          return (await client.query(sql, params)).rows as T[];
+        } finally {
+          await client.end();
+        }
+      },
       isRunning,
       stop: async (ms = 20_000) => {
         if (isRunning()) running.child.kill('SIGTERM');
