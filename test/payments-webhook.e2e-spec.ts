@@ -228,7 +228,8 @@ describe('payment webhook', () => {
       from: 'pending',
       to: 'confirmed',
       reason: 'payment_captured',
-      actor: { id: 'system', role: 'system' },
+      actor_id: 'system',
+      actor_role: 'system',
     });
     expect(events[2].payload.data.change).toMatchObject({ from: 'pending', to: 'completed' });
 

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Actor, allowedTransitions, OrderStatus, PaymentStatus } from '../order-process';
 import type { Address, Order, OrderFlag } from '../order.entity';
 import { AddressDto } from './create-order.dto';
@@ -13,6 +13,20 @@ export class ProductAttributesDto {
 
   @ApiProperty({ type: String, nullable: true })
   category: string | null;
+}
+
+/** Something about the order an admin should look at. */
+export class OrderFlagDto {
+  @ApiProperty({ enum: ['stock_shortage', 'payment_mismatch'] })
+  code: string;
+
+  /** The order's items the flag is about (empty when it is about the whole order). */
+  @ApiProperty({ type: [String] })
+  item_ids: string[];
+
+  /** For a payment mismatch: what the Payment Service reported against what was expected. */
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  details?: Record<string, unknown>;
 }
 
 export class OrderItemResponseDto {
@@ -59,6 +73,7 @@ export class OrderResponseDto {
   internal_notes?: string | null;
   cancellation_reason: string | null;
   /** What an admin should look at, such as lines whose stock could not be had. */
+  @ApiProperty({ type: () => [OrderFlagDto] })
   flags: OrderFlag[];
   version: number;
   created_at: Date;

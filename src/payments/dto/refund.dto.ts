@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -34,6 +35,8 @@ export class CreateRefundDto {
   @IsObject({ each: true, message: 'each of lines must be an object' })
   @ValidateNested({ each: true })
   @Type(() => RefundLineInputDto)
+  // Explicit: ts-jest's per-file compilation leaves the Swagger plugin without array types.
+  @ApiPropertyOptional({ type: () => [RefundLineInputDto] })
   lines?: RefundLineInputDto[];
 
   /** Give the shipping back too (once per order). */
@@ -66,6 +69,7 @@ export class RefundResponseDto {
   tax: number;
   discount: number;
   shipping_cost: number;
+  @ApiProperty({ type: () => [RefundLineResponseDto] })
   lines: RefundLineResponseDto[];
   /** Admins only. */
   reason?: string | null;
@@ -76,6 +80,7 @@ export class RefundResponseDto {
 export class RefundListResponseDto {
   order_id: string;
   /** Oldest first. */
+  @ApiProperty({ type: () => [RefundResponseDto] })
   refunds: RefundResponseDto[];
 }
 
