@@ -36,7 +36,7 @@ const CLAIM = `
 
 /** Credentials carried for the effect are not kept once it is done. */
 const COMPLETE = `UPDATE outbox SET processed_at = now(), leased_until = NULL, last_error = NULL,
-  payload = payload - 'token' WHERE id = $1`;
+  payload = payload - 'token' WHERE id = ANY($1::bigint[])`;
 
 const RETRY = `UPDATE outbox SET leased_until = NULL, last_error = $3,
   available_at = now() + make_interval(secs => $2) WHERE id = $1`;
@@ -62,8 +62,8 @@ export class OutboxRepository {
     return rows;
   }
 
-  async complete(id: string): Promise<void> {
-    await this.dataSource.query(COMPLETE, [id]);
+  async complete(ids: string[]): Promise<void> {
+    await this.dataSource.query(COMPLETE, [ids]);
   }
 
   async retry(id: string, delaySeconds: number, error: string): Promise<void> {
