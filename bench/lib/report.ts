@@ -22,6 +22,86 @@ export interface ScenarioResult extends LoadResult {
     expectedItems: number;
     ok: boolean;
   };
+  /** The events-on scenario: what reached the stream, and how far the relay was behind. */
+  publishing?: PublishingCheck;
+}
+
+/**
+ * After an events-on run (warm-up included): the stream holds exactly one order.created per
+ * order created since the round began, and the outbox has none left unpublished.
+ */
+export interface PublishingCheck {
+  ordersCreated: number;
+  /** Messages on the stream since the round began. */
+  published: number;
+  missing: number;
+  duplicates: number;
+  /** Other subjects or types, a Nats-Msg-Id other than the event id, orders not created. */
+  unexpected: number;
+  /** Unpublished events right after the last response. */
+  backlogAtEnd: number;
+  /** From the last response until the outbox held no unpublished event. */
+  drainMs: number;
+  /** nats-server's CPU per request during the measured run. */
+  brokerCpuMsPerReq?: number;
+  /** CPU of the service, its database backends and nats-server during the drain, per request. */
+  drainCpuMsPerReq: number;
+  ok: boolean;
+}
+
+/** Order creation with publishing off and on at one concurrency, measured back to back. */
+export interface PublishingComparison {
+  connections: number;
+  rpsOff: number;
+  rpsOn: number;
+  /** rpsOn / rpsOff */
+  ratio: number;
+  /**
+   * Requests over the run's duration plus the drain: the rate at which orders were both taken
+   * and published (a relay that falls behind during the run does not flatter it).
+   */
+  rpsOnDrained: number;
+  ratioDrained: number;
+  /** Service + database (+ broker and drain, when on) CPU per request. */
+  cpuMsPerReqOff: number;
+  cpuMsPerReqOn: number;
+  p99Off: number;
+  p99On: number;
+  check: PublishingCheck;
+}
+
+/** Pairs each events-on result with the events-off run of the same concurrency. */
+export function comparePublishing(
+  scenarios: ScenarioResult[],
+  off: string,
+  on: string,
+): PublishingComparison[] {
+  return scenarios
+    .filter((s) => s.scenario === on && s.publishing)
+    .flatMap((s) => {
+      const base = scenarios.find((b) => b.scenario === off && b.connections === s.connections);
+      if (!base) return [];
+      const rpsOnDrained = s.requests / (s.durationS + s.publishing!.drainMs / 1000);
+      return [
+        {
+          connections: s.connections,
+          rpsOff: base.rps,
+          rpsOn: s.rps,
+          ratio: s.rps / base.rps,
+          rpsOnDrained,
+          ratioDrained: rpsOnDrained / base.rps,
+          cpuMsPerReqOff: base.serviceCpuMsPerReq + base.dbCpuMsPerReq,
+          cpuMsPerReqOn:
+            s.serviceCpuMsPerReq +
+            s.dbCpuMsPerReq +
+            (s.publishing!.brokerCpuMsPerReq ?? 0) +
+            s.publishing!.drainCpuMsPerReq,
+          p99Off: base.p99,
+          p99On: s.p99,
+          check: s.publishing!,
+        },
+      ];
+    });
 }
 
 export interface CeilingResult extends PgbenchResult {
@@ -52,6 +132,8 @@ export interface BenchReport {
   sqlPerRequest: Record<string, string[]>;
   scenarios: ScenarioResult[];
   ceiling: CeilingResult[];
+  /** Creation with publishing off and on, interleaved per concurrency (when both ran). */
+  publishing: PublishingComparison[];
   explain: ExplainResult[];
   serviceVmHwmMiB: number;
   /** The machine's 1-minute load average at the start and after the HTTP scenarios. */
@@ -96,6 +178,7 @@ export function markdown(report: BenchReport): string {
         );
         const notes = [
           s.dbCheck ? (s.dbCheck.ok ? 'rows = 201s ✓' : 'ROWS ≠ 201s ✗') : '',
+          s.publishing ? (s.publishing.ok ? 'stream = orders ✓' : 'STREAM ≠ ORDERS ✗') : '',
           ceiling?.ratio !== undefined ? `${fixed(ceiling.ratio * 100)} % of pgbench` : '',
         ].filter(Boolean);
         return [
@@ -129,6 +212,49 @@ export function markdown(report: BenchReport): string {
           fixed(c.latencyMs, 2),
           c.serviceRps === undefined ? '' : fixed(c.serviceRps, 0),
           c.ratio === undefined ? '' : `${fixed(c.ratio * 100)} %`,
+        ]),
+      ),
+    );
+  }
+  if (report.publishing.length > 0) {
+    parts.push(
+      '',
+      'Publishing order events: creation (1 item) with publishing off (no NATS_URL) and on ' +
+        '(a second instance, same build and database, publishing to a local nats-server), run ' +
+        'back to back at each concurrency. Backlog: unpublished events at the last response; ' +
+        'drain: until none was left; "incl. drain": requests over run + drain time. CPU on = ' +
+        'service + database + nats-server, the drain included. Check: one order.created on the ' +
+        'stream per order created in the round, warm-up included.',
+      '',
+      table(
+        [
+          'Conc.',
+          'req/s off',
+          'req/s on',
+          'on/off',
+          'req/s on incl. drain',
+          'on/off incl. drain',
+          'p99 ms off → on',
+          'CPU ms/req off → on',
+          'backlog at end',
+          'drain ms',
+          'stream check',
+        ],
+        report.publishing.map((p) => [
+          String(p.connections),
+          fixed(p.rpsOff, 0),
+          fixed(p.rpsOn, 0),
+          `${fixed(p.ratio * 100)} %`,
+          fixed(p.rpsOnDrained, 0),
+          `${fixed(p.ratioDrained * 100)} %`,
+          `${fixed(p.p99Off, 0)} → ${fixed(p.p99On, 0)}`,
+          `${fixed(p.cpuMsPerReqOff, 2)} → ${fixed(p.cpuMsPerReqOn, 2)}`,
+          String(p.check.backlogAtEnd),
+          fixed(p.check.drainMs, 0),
+          p.check.ok
+            ? `${p.check.published} = ${p.check.ordersCreated} ✓`
+            : `✗ ${p.check.published} published, ${p.check.ordersCreated} created, ` +
+              `${p.check.missing} missing, ${p.check.duplicates} dup., ${p.check.unexpected} other`,
         ]),
       ),
     );

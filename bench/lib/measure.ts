@@ -1,0 +1,137 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from 'pg';
+import { countRows, type RowCounts } from './database';
+import { runLoad, type RequestSpec } from './load';
+import type { ScenarioResult } from './report';
+import { cpuMsOf, sampleRss, type BenchService } from './service';
+
+export interface Scenario {
+  name: string;
+  title: string;
+  /** Order lines per created order; absent for reads. */
+  lines?: number;
+  /** Sent to the instance that publishes order events (run beside its events-off twin). */
+  events?: boolean;
+  next: () => RequestSpec;
+}
+
+export interface MeasureContext {
+  client: Client;
+  database: string;
+  warmupS: number;
+  durationS: number;
+  log: (message: string) => void;
+}
+
+/** Called around the measured run (not the warm-up), with what the run answered after it. */
+export interface MeasureHooks {
+  beforeLoad?: () => Promise<void>;
+  afterLoad?: (requests: number) => Promise<void>;
+}
+
+/** Row counts once they stop moving (requests abandoned by a timed run may still land). */
+export async function settledCounts(client: Client): Promise<RowCounts> {
+  let last = await countRows(client);
+  for (;;) {
+    await sleep(250);
+    const now = await countRows(client);
+    if (now.orders === last.orders && now.items === last.items) return now;
+    last = now;
+  }
+}
+
+/** The server processes of the services' pools (their connections name themselves order-service). */
+export async function backendPids(client: Client, database: string): Promise<number[]> {
+  const { rows } = await client.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'order-service'`,
+    [database],
+  );
+  return rows.map((r) => r.pid);
+}
+
+export const sumCpu = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+
+/** Turns the SQL capture on, runs `action`, turns it off and returns the statements sent. */
+export async function captureSql(
+  service: BenchService,
+  file: string,
+  action: () => Promise<void>,
+): Promise<{ text: string; values: unknown[] }[]> {
+  rmSync(file, { force: true });
+  service.child.kill('SIGUSR2');
+  await sleep(50);
+  await action();
+  service.child.kill('SIGUSR2');
+  for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(20);
+  const statements = JSON.parse(readFileSync(file, 'utf8')) as {
+    text: string;
+    values: unknown[];
+  }[];
+  rmSync(file, { force: true });
+  return statements;
+}
+
+/** A warm-up, then the measured run of one scenario at one concurrency against `service`. */
+export async function measure(
+  ctx: MeasureContext,
+  scenario: Scenario,
+  service: BenchService,
+  connections: number,
+  hooks: MeasureHooks = {},
+): Promise<ScenarioResult> {
+  const { client } = ctx;
+  const warm = await runLoad(service.url, scenario.next, connections, {
+    durationS: ctx.warmupS,
+  });
+  // Creates are measured by count, not time, so that every request sent is answered and
+  // the rows written can be compared with the 201s: as many requests as the warm-up's
+  // rate fills the duration with, once the warm-up's last requests have landed.
+  const before = scenario.lines ? await settledCounts(client) : undefined;
+  const run = scenario.lines
+    ? { amount: Math.max(connections, Math.round(warm.rps * ctx.durationS)) }
+    : { durationS: ctx.durationS };
+  const backends = await backendPids(client, ctx.database);
+  await hooks.beforeLoad?.();
+  const cpuBefore = [cpuMsOf(service.pid), sumCpu(backends)];
+  const rss = sampleRss(service.pid);
+  const load = await runLoad(service.url, scenario.next, connections, run);
+  const peakRssMiB = rss.stop();
+  const cpuAfter = [cpuMsOf(service.pid), sumCpu(backends)];
+  await hooks.afterLoad?.(load.requests);
+  const result: ScenarioResult = {
+    scenario: scenario.name,
+    title: scenario.title,
+    connections,
+    peakRssMiB,
+    serviceCpuMsPerReq: (cpuAfter[0] - cpuBefore[0]) / Math.max(load.requests, 1),
+    dbCpuMsPerReq: (cpuAfter[1] - cpuBefore[1]) / Math.max(load.requests, 1),
+    ...load,
+  };
+  if (before && scenario.lines) {
+    const after = await countRows(client);
+    const created = load.statusCodes['201'] ?? 0;
+    const check = {
+      created,
+      orders: after.orders - before.orders,
+      items: after.items - before.items,
+      events: after.events - before.events,
+      expectedItems: created * scenario.lines,
+    };
+    result.dbCheck = {
+      ...check,
+      ok:
+        check.orders === created && check.items === check.expectedItems && check.events === created,
+    };
+  }
+  ctx.log(
+    `${scenario.name} c=${connections}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, ` +
+      `p99 ${result.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}, ` +
+      `RSS ${peakRssMiB.toFixed(0)} MiB, CPU/req ${result.serviceCpuMsPerReq.toFixed(2)} + ` +
+      `${result.dbCpuMsPerReq.toFixed(2)} ms` +
+      (result.dbCheck
+        ? `, rows ${result.dbCheck.ok ? 'ok' : `MISMATCH ${JSON.stringify(result.dbCheck)}`}`
+        : ''),
+  );
+  return result;
+}
