@@ -429,12 +429,22 @@ const CASES: BadRequest[] = [
     code: V,
   },
   {
-    name: 'cancel: If-Match a list',
+    // A list is valid If-Match (RFC 9110): one malformed member makes the whole header bad.
+    name: 'cancel: If-Match a list with a malformed member',
     method: 'delete',
     path: `${ORDERS}/:order/cancel`,
-    headers: { 'If-Match': '"1", "2"' },
+    headers: { 'If-Match': '"1", abc' },
     status: 400,
     code: V,
+  },
+  {
+    name: 'cancel: If-Match a list naming no current version',
+    method: 'delete',
+    path: `${ORDERS}/:order/cancel`,
+    headers: { 'If-Match': '"998", "999", W/"1"' },
+    status: 412,
+    code: 'PRECONDITION_FAILED',
+    extensions: ['current_version', 'current_status'],
   },
   {
     name: 'cancel: If-Match negative',
