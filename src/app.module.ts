@@ -8,6 +8,7 @@ import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { createValidationPipe } from './common/validation';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { ReadReplicasModule } from './database/read-replicas.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -25,6 +26,7 @@ import { ThrottlingModule } from './throttling/throttling.module';
     MetricsModule,
     ScheduleModule.forRoot(),
     DatabaseModule,
+    ReadReplicasModule,
     AuthModule,
     ThrottlingModule,
     HealthModule,

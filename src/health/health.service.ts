@@ -6,6 +6,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { appConfig, type AppConfig } from '../config/app.config';
+import { ReadReplicas } from '../database/read-replicas';
 import { ShutdownState } from './shutdown-state';
 
 @Injectable()
@@ -16,9 +17,13 @@ export class HealthService {
     private readonly indicators: HealthIndicatorService,
     private readonly db: TypeOrmHealthIndicator,
     private readonly shutdown: ShutdownState,
+    private readonly replicas: ReadReplicas,
   ) {}
 
-  /** Readiness: the database answers in time and the process is not shutting down. */
+  /**
+   * Readiness: the database answers in time and the process is not shutting down. Replicas are
+   * reported, never failed on: without them reads go to the primary.
+   */
   async readiness(): Promise<{ ok: boolean; result: HealthCheckResult }> {
     try {
       const result = await this.health.check([
@@ -29,6 +34,7 @@ export class HealthService {
             ? indicator.down({ state: 'shutting down' })
             : indicator.up({ state: 'serving' });
         },
+        ...(this.replicas.status().length > 0 ? [() => this.replicaReport()] : []),
       ]);
       return { ok: true, result };
     } catch (error) {
@@ -38,5 +44,13 @@ export class HealthService {
       }
       throw error;
     }
+  }
+
+  private replicaReport() {
+    const replicas = this.replicas.status();
+    return this.indicators.check('replicas').up({
+      serving: replicas.filter((r) => r.state === 'up').length,
+      replicas,
+    });
   }
 }
