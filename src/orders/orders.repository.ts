@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { ReadReplicas } from '../database/read-replicas';
 import type { HistoryEntry } from './order-change-plan';
 import type { OrderEvent } from './order-event.entity';
 import type { OrderItem, StockStatus } from './order-item.entity';
-import { OrderStatus } from './order-process';
 import { historyFromRow, money, ORDER_COLUMNS, orderFromRow } from './order-row.mapper';
 import type { Order } from './order.entity';
 
@@ -18,12 +18,6 @@ export interface OutboxRow {
 export interface Actor {
   id: string;
   role: string;
-}
-
-export interface ListFilter {
-  userId?: string;
-  status?: OrderStatus;
-  flagged?: boolean;
 }
 
 /** Where an order's stock stands, line by line, for the stock relay. */
@@ -104,21 +98,6 @@ const SELECT_BY_ID = `SELECT ${ORDER_COLUMNS} FROM orders o
 const SELECT_BY_NUMBER = `SELECT ${ORDER_COLUMNS} FROM orders o
   WHERE o.order_number = $1 AND ($2::varchar IS NULL OR o.user_id = $2)`;
 
-/** Parameters that are null drop out of the plan: PostgreSQL plans with the values bound. */
-const LIST_CONDITIONS = `($1::varchar IS NULL OR p.user_id = $1)
-  AND ($2::order_status IS NULL OR p.status = $2)
-  AND (NOT $3::boolean OR p.flags <> '[]'::jsonb)`;
-
-/** The page's ids come from the (filter, created_at, id) index alone; only they are fetched. */
-const SELECT_PAGE = `
-  WITH page AS (
-    SELECT p.id, p.created_at FROM orders p WHERE ${LIST_CONDITIONS}
-    ORDER BY p.created_at DESC, p.id DESC OFFSET $4 LIMIT $5)
-  SELECT ${ORDER_COLUMNS} FROM page JOIN orders o ON o.id = page.id
-  ORDER BY page.created_at DESC, page.id DESC`;
-
-const COUNT = `SELECT count(*)::int AS total FROM orders p WHERE ${LIST_CONDITIONS}`;
-
 const SELECT_HISTORY = `SELECT id::int AS id, type, from_status, to_status, from_payment_status,
   to_payment_status, details, actor_id, actor_role, reason, created_at
   FROM order_events WHERE order_id = $1 ORDER BY id`;
@@ -153,7 +132,10 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
 /** Owns every statement on orders, their items and their history. */
 @Injectable()
 export class OrdersRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reads: ReadReplicas,
+  ) {}
 
   async insert(
     order: Order,
@@ -242,18 +224,9 @@ export class OrdersRepository {
     return rows[0] && orderFromRow(rows[0]);
   }
 
-  /** Newest first; the count runs beside the page. */
-  async list(filter: ListFilter, offset: number, limit: number) {
-    const conditions = [filter.userId ?? null, filter.status ?? null, !!filter.flagged];
-    const [rows, counted] = await Promise.all([
-      this.dataSource.query<Record<string, unknown>[]>(SELECT_PAGE, [...conditions, offset, limit]),
-      this.dataSource.query<{ total: number }[]>(COUNT, conditions),
-    ]);
-    return { orders: rows.map(orderFromRow), total: counted[0].total };
-  }
-
+  /** From a replica when one is current: a history may trail the latest change by a moment. */
   async history(orderId: string): Promise<OrderEvent[]> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query(SELECT_HISTORY, [orderId]);
+    const rows = await this.reads.query<Record<string, unknown>>(SELECT_HISTORY, [orderId]);
     return rows.map(historyFromRow);
   }
 
