@@ -52,6 +52,7 @@ import { freePort, machine, newest } from './lib/host';
 import { captureSql, measure, type MeasureContext } from './lib/measure';
 import { options } from './lib/options';
 import { allScenarios, SELLABLE } from './lib/scenarios';
+import { signToken } from '../test/utils/tokens';
 import { creationScript, runPgbench } from './lib/pgbench';
 import {
   comparePublishing,
@@ -213,9 +214,43 @@ async function main(): Promise<void> {
       sqlPerRequest[scenario.name] = statements.map(({ text }) => text.replace(/\s+/g, ' ').trim());
       if (scenario.lines === undefined) {
         for (const { text, values } of statements) {
-          if (/^\s*SELECT/i.test(text))
+          if (/^\s*(WITH|SELECT)/i.test(text))
             explained.push(await explain(client, scenario.name, text, values));
         }
+      }
+    }
+
+    // The admin search: each filter and sort, and some combinations, planned as the service sends
+    // them (EXPLAIN only, no load), so that the plan table shows which index serves each.
+    const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const admin = {
+      Authorization: `Bearer ${signToken({ role: 'admin', email: 'admin@example.com' }, { secret: SECRET })}`,
+    };
+    const searches: [string, string][] = [
+      ['status list', 'status=pending,shipped'],
+      ['payment_status', 'payment_status=failed'],
+      ['created range', `created_from=${monthAgo}&created_to=${new Date().toISOString()}`],
+      ['email', 'email=BIG.SPENDER@example.com'],
+      ['user_id', `user_id=${customerId}`],
+      ['order_number prefix', `order_number=ORD-${monthAgo.slice(0, 10).replace(/-/g, '')}`],
+      ['total range', 'total_min=100&total_max=150.50'],
+      ['product_id', `product_id=${SELLABLE[0]._id}`],
+      ['flagged', 'flagged=true'],
+      ['q', 'q=spender'],
+      ['sort -total, page 50', 'sort=-total&page=50'],
+      ['status + dates + q', `status=pending&created_from=${monthAgo}&q=buyer.1`],
+    ];
+    for (const [label, query] of searches) {
+      const statements = await captureSql(service, captureFile, async () => {
+        const res = await fetch(`${service.url}/api/orders/all?${encodeURI(query)}`, {
+          headers: admin,
+        });
+        if (res.status >= 300) throw new Error(`search ${label}: HTTP ${res.status}`);
+        await res.arrayBuffer();
+      });
+      for (const { text, values } of statements) {
+        if (/^\s*(WITH|SELECT)/i.test(text))
+          explained.push(await explain(client, `search: ${label}`, text, values));
       }
     }
 

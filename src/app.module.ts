@@ -10,6 +10,7 @@ import { createValidationPipe } from './common/validation';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DatabaseReadyGuard } from './database/database-ready.guard';
+import { ReadReplicasModule } from './database/read-replicas.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
@@ -29,6 +30,7 @@ import { ThrottlingModule } from './throttling/throttling.module';
     MetricsModule,
     ScheduleModule.forRoot(),
     DatabaseModule,
+    ReadReplicasModule,
     AuthModule,
     ThrottlingModule,
     HealthModule,

@@ -134,6 +134,7 @@ describe('authentication and roles', () => {
       page: 1,
       limit: 20,
       pages: expect.any(Number),
+      next_cursor: null,
     });
   });
 });

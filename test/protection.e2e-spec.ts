@@ -436,6 +436,13 @@ describe('REDIS_URL unreachable: rate limiting fails open', () => {
 
     expectStatus(res, 200);
     expect(res.headers['x-request-id']).toMatch(UUID);
-    expect(res.body).toEqual({ orders: [], total: 0, page: 1, limit: 20, pages: 0 });
+    expect(res.body).toEqual({
+      orders: [],
+      total: 0,
+      page: 1,
+      limit: 20,
+      pages: 0,
+      next_cursor: null,
+    });
   });
 });

@@ -87,6 +87,26 @@ export class Environment {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
+  /**
+   * Streaming replicas for reads that may be a little stale (lists, search, export, history),
+   * comma-separated postgres:// URLs; none by default.
+   */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((u) => u.trim())
+          .filter(Boolean)
+      : value,
+  )
+  @Matches(/^postgres(ql)?:\/\/\S+$/, {
+    each: true,
+    message: 'DATABASE_REPLICA_URLS must be a comma-separated list of postgres:// URLs',
+  })
+  DATABASE_REPLICA_URLS: string[] = [];
+  /** A replica further behind the primary than this many seconds is not read from. */
+  @Transform(toNumber) @IsNumber() @Min(0) REPLICA_MAX_LAG_S = 5;
+
   @IsString() @IsNotEmpty() EMBEDDED_DB_DIR = './.data/pg';
   @Transform(toNumber) @IsInt() @Min(1) @Max(500) DB_POOL_SIZE = 10;
   @Transform(toNumber) @IsInt() @Min(0) DB_STATEMENT_TIMEOUT_MS = 15000;
@@ -246,7 +266,7 @@ export class ConfigValidationError extends Error {
 }
 
 /** Values that may carry credentials are never echoed back into a log. */
-const SECRET_LIKE = /(_URL|SECRET|KEY|PASSWORD|TOKEN)$/;
+const SECRET_LIKE = /(_URLS?|SECRET|KEY|PASSWORD|TOKEN)$/;
 
 /** One line per bad variable: its first broken rule, and the value when it is safe to show. */
 function describe(error: ValidationError): string[] {

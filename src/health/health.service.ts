@@ -7,6 +7,7 @@ import {
 } from '@nestjs/terminus';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { DatabaseState } from '../database/database-state';
+import { ReadReplicas } from '../database/read-replicas';
 import { ShutdownState } from './shutdown-state';
 
 @Injectable()
@@ -18,11 +19,13 @@ export class HealthService {
     private readonly db: TypeOrmHealthIndicator,
     private readonly shutdown: ShutdownState,
     private readonly database: DatabaseState,
+    private readonly replicas: ReadReplicas,
   ) {}
 
   /**
    * Readiness: the database is connected with its schema migrated, answers in time, and the
    * process is not shutting down. `detail` says why not, when it is the database's state.
+   * Replicas are reported, never failed on: without them reads go to the primary.
    */
   async readiness(): Promise<{ ok: boolean; result: HealthCheckResult; detail?: string }> {
     const detail = this.database.detail;
@@ -42,6 +45,7 @@ export class HealthService {
             ? indicator.down({ state: 'shutting down' })
             : indicator.up({ state: 'serving' });
         },
+        ...(this.replicas.status().length > 0 ? [() => this.replicaReport()] : []),
       ]);
       return { ok: true, result };
     } catch (error) {
@@ -51,5 +55,13 @@ export class HealthService {
       }
       throw error;
     }
+  }
+
+  private replicaReport() {
+    const replicas = this.replicas.status();
+    return this.indicators.check('replicas').up({
+      serving: replicas.filter((r) => r.state === 'up').length,
+      replicas,
+    });
   }
 }

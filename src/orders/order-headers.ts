@@ -1,5 +1,7 @@
 import type { Response } from 'express';
+import { pipeline } from 'node:stream';
 import type { OrderResponseDto, OrderResult } from './dto/order-response.dto';
+import type { CsvFile } from './order-export.service';
 
 /**
  * Sets what the headers of a single-order response say: its version as a strong ETag (sent back
@@ -15,4 +17,13 @@ export function orderResponse(res: Response, result: OrderResult): OrderResponse
 export function createdOrderResponse(res: Response, result: OrderResult): OrderResponseDto {
   res.setHeader('Location', `/api/orders/${result.order.id}`);
   return orderResponse(res, result);
+}
+
+/** Streams a CSV download; a client that goes away destroys the body, which stops its query. */
+export function sendCsv(res: Response, file: CsvFile): void {
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);
+  pipeline(file.body, res, () => {
+    // A body that failed half-way has already cut the connection; nothing more can be said.
+  });
 }

@@ -20,6 +20,8 @@ export interface ProductAttributes {
 
 /** What was bought, frozen at order time: later catalogue changes never alter an order. */
 @Entity('order_items')
+/** Orders holding a product: the admin search's product filter. */
+@Index('idx_order_items_product', ['product_id', 'order_id'])
 @Check(
   'chk_order_items_line',
   '"position" >= 0 AND "quantity" > 0 AND "unit_price" >= 0 AND "subtotal" >= 0',

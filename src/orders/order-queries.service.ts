@@ -8,9 +8,15 @@ import {
   presentEvent,
   presentOrder,
 } from './dto/order-response.dto';
+import type { ListOrdersQueryDto } from './dto/list-orders-query.dto';
+import { searchFromQuery } from './dto/order-search-query';
+import type { SearchOrdersQueryDto } from './dto/search-orders-query.dto';
+import { decodeCursor, encodeCursor } from './order-cursor';
 import { OrderEventType } from './order-event.entity';
+import { invalidParameter, OrderSearch } from './order-search';
+import { OrderSearchRepository, SearchPage } from './order-search.repository';
 import type { Order } from './order.entity';
-import { ListFilter, OrdersRepository } from './orders.repository';
+import { OrdersRepository } from './orders.repository';
 
 export function orderNotFound(): DomainError {
   return new DomainError('NOT_FOUND', 'Order not found.');
@@ -24,7 +30,10 @@ export function ownerScope(viewer: AuthUser): string | null {
 /** Reads orders: one, a page of them, and an order's history. */
 @Injectable()
 export class OrderQueriesService {
-  constructor(private readonly orders: OrdersRepository) {}
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly search: OrderSearchRepository,
+  ) {}
 
   async findOne(id: string, viewer: AuthUser): Promise<OrderResult> {
     return { order: presentOrder(await this.mustFind(id, viewer), viewer.role) };
@@ -50,21 +59,47 @@ export class OrderQueriesService {
     };
   }
 
-  /** Newest first. */
+  /**
+   * A page of the orders the query selects (newest first unless sorted otherwise): by number
+   * (`page`, with the total count) or after a cursor (keyset: stable while orders are created).
+   * `ownerId` limits it to one customer's orders.
+   */
   async list(
     viewer: AuthUser,
-    filter: ListFilter,
-    page: number,
-    limit: number,
+    query: ListOrdersQueryDto | SearchOrdersQueryDto,
+    ownerId: string | null,
   ): Promise<OrderListResponseDto> {
-    const { orders, total } = await this.orders.list(filter, (page - 1) * limit, limit);
-    return {
-      orders: orders.map((o) => presentOrder(o, viewer.role)),
-      total,
-      page,
-      limit,
-      pages: Math.ceil(total / limit),
-    };
+    const search = searchFromQuery(query, ownerId);
+    const { limit } = query;
+    if (query.cursor !== undefined) {
+      if (query.page !== undefined) {
+        throw invalidParameter('page', 'page and cursor cannot be used together: send one of them');
+      }
+      const after = decodeCursor(query.cursor, search);
+      const [found, total] = await Promise.all([
+        this.search.page(search, after, 0, limit + 1),
+        query.include_total ? this.search.count(search) : undefined,
+      ]);
+      return {
+        ...this.present(viewer, search, found, limit),
+        ...(total === undefined ? {} : { total }),
+      };
+    }
+    const page = query.page ?? 1;
+    const [found, total] = await Promise.all([
+      this.search.page(search, null, (page - 1) * limit, limit + 1),
+      this.search.count(search),
+    ]);
+    const { orders, next_cursor } = this.present(viewer, search, found, limit);
+    return { orders, total, page, limit, pages: Math.ceil(total / limit), next_cursor };
+  }
+
+  /** One more order than the page holds was read: it says whether a next page exists. */
+  private present(viewer: AuthUser, search: OrderSearch, found: SearchPage, limit: number) {
+    const more = found.orders.length > limit;
+    const orders = found.orders.slice(0, limit).map((o) => presentOrder(o, viewer.role));
+    const next_cursor = more ? encodeCursor(search, found.positions[limit - 1]) : null;
+    return { orders, limit, next_cursor };
   }
 
   private async mustFind(id: string, viewer: AuthUser): Promise<Order> {

@@ -74,21 +74,6 @@ export const SELECT_BY_ID_FOR_UPDATE = `SELECT ${ORDER_COLUMNS} FROM orders o
 export const SELECT_BY_NUMBER = `SELECT ${ORDER_COLUMNS} FROM orders o
   WHERE o.order_number = $1 AND ($2::varchar IS NULL OR o.user_id = $2)`;
 
-/** Parameters that are null drop out of the plan: PostgreSQL plans with the values bound. */
-export const LIST_CONDITIONS = `($1::varchar IS NULL OR p.user_id = $1)
-  AND ($2::order_status IS NULL OR p.status = $2)
-  AND (NOT $3::boolean OR p.flags <> '[]'::jsonb)`;
-
-/** The page's ids come from the (filter, created_at, id) index alone; only they are fetched. */
-export const SELECT_PAGE = `
-  WITH page AS (
-    SELECT p.id, p.created_at FROM orders p WHERE ${LIST_CONDITIONS}
-    ORDER BY p.created_at DESC, p.id DESC OFFSET $4 LIMIT $5)
-  SELECT ${ORDER_COLUMNS} FROM page JOIN orders o ON o.id = page.id
-  ORDER BY page.created_at DESC, page.id DESC`;
-
-export const COUNT = `SELECT count(*)::int AS total FROM orders p WHERE ${LIST_CONDITIONS}`;
-
 export const SELECT_HISTORY = `SELECT id::int AS id, type, from_status, to_status, from_payment_status,
   to_payment_status, details, actor_id, actor_role, reason, created_at
   FROM order_events WHERE order_id = $1 ORDER BY id`;

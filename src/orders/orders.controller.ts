@@ -12,13 +12,14 @@ import {
   Res,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
 import { uuidParam } from '../common/uuid-param.pipe';
 import { IdempotencyKeyHeader, IfMatchVersions } from '../common/http-headers';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { ListOrdersQueryDto } from './dto/list-orders-query.dto';
+import { ExportOrdersQueryDto, SearchOrdersQueryDto } from './dto/search-orders-query.dto';
 import {
   OrderHistoryResponseDto,
   OrderListResponseDto,
@@ -26,7 +27,8 @@ import {
 } from './dto/order-response.dto';
 import { CancelOrderDto, UpdateOrderDto, UpdateStatusDto } from './dto/update-order.dto';
 import { OrderChangesService } from './order-changes.service';
-import { createdOrderResponse, orderResponse } from './order-headers';
+import { OrderExportService } from './order-export.service';
+import { createdOrderResponse, orderResponse, sendCsv } from './order-headers';
 import { OrderNumberPipe } from './order-number.pipe';
 import {
   CancelOrderDocs,
@@ -53,6 +55,7 @@ export class OrdersController {
     private readonly placement: OrderPlacementService,
     private readonly queries: OrderQueriesService,
     private readonly changes: OrderChangesService,
+    private readonly exports: OrderExportService,
   ) {}
 
   /** Creates an order for the caller from products and quantities; the server prices it. */
@@ -68,25 +71,33 @@ export class OrdersController {
     return this.placement.create(user, dto, key).then((r) => createdOrderResponse(res, r));
   }
 
-  /** The caller's own orders, newest first. */
+  /** The caller's own orders, newest first, by page or by cursor. */
   @Get()
   @ListMyOrdersDocs()
   listMine(
     @CurrentUser() user: AuthUser,
     @Query() q: ListOrdersQueryDto,
   ): Promise<OrderListResponseDto> {
-    return this.queries.list(user, { userId: user.userId, status: q.status }, q.page, q.limit);
+    return this.queries.list(user, q, user.userId);
   }
 
-  /** Every order, newest first (admins). */
+  /** Every order, searched and sorted (admins). */
   @Get('all')
   @Roles('admin')
   @ListAllOrdersDocs()
   listAll(
     @CurrentUser() user: AuthUser,
-    @Query() q: ListOrdersQueryDto,
+    @Query() q: SearchOrdersQueryDto,
   ): Promise<OrderListResponseDto> {
-    return this.queries.list(user, { status: q.status, flagged: q.flagged }, q.page, q.limit);
+    return this.queries.list(user, q, null);
+  }
+
+  /** Every order the search selects, as a CSV download (admins). Declared before `:id`. */
+  @Get('export')
+  @Roles('admin')
+  @ApiProduces('text/csv')
+  export(@Query() q: ExportOrdersQueryDto, @Res() res: Response): Promise<void> {
+    return this.exports.export(q).then((file) => sendCsv(res, file));
   }
 
   /** One order by its number (owner or admin). */

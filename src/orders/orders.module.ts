@@ -5,8 +5,10 @@ import { OutboxModule } from '../outbox/outbox.module';
 import { ProductClientModule } from '../product-client/product-client.module';
 import { UserClientModule } from '../user-client/user-client.module';
 import { OrderChangesService } from './order-changes.service';
+import { OrderExportService } from './order-export.service';
 import { OrderPlacementService } from './order-placement.service';
 import { OrderQueriesService } from './order-queries.service';
+import { OrderSearchRepository } from './order-search.repository';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
 import { StockRelayHandler } from './stock-relay.handler';
@@ -22,6 +24,8 @@ import { StockRelayHandler } from './stock-relay.handler';
   controllers: [OrdersController],
   providers: [
     OrdersRepository,
+    OrderSearchRepository,
+    OrderExportService,
     OrderPlacementService,
     OrderQueriesService,
     OrderChangesService,

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { ReadReplicas } from '../database/read-replicas';
 import type { HistoryEntry } from './order-change-plan';
 import type { OrderEvent } from './order-event.entity';
 import type { OrderItem, StockStatus } from './order-item.entity';
 import { OrderStatus } from './order-process';
 import { historyFromRow, money, orderFromRow } from './order-row.mapper';
 import {
-  COUNT,
   INSERT_HISTORY,
   INSERT_ORDER,
   REPLACE_RESERVATION,
@@ -15,7 +15,6 @@ import {
   SELECT_BY_ID_FOR_UPDATE,
   SELECT_BY_NUMBER,
   SELECT_HISTORY,
-  SELECT_PAGE,
   SELECT_STOCK_LINES,
   SELECT_UNPAID_BEFORE,
   SET_STOCK_STATUS,
@@ -33,12 +32,6 @@ export interface OutboxRow {
 export interface Actor {
   id: string;
   role: string;
-}
-
-export interface ListFilter {
-  userId?: string;
-  status?: OrderStatus;
-  flagged?: boolean;
 }
 
 /** Where an order's stock stands, line by line, for the stock relay. */
@@ -60,7 +53,10 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
 /** Owns every statement on orders, their items and their history. */
 @Injectable()
 export class OrdersRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reads: ReadReplicas,
+  ) {}
 
   async insert(
     order: Order,
@@ -187,18 +183,9 @@ export class OrdersRepository {
     return rows[0] && orderFromRow(rows[0]);
   }
 
-  /** Newest first; the count runs beside the page. */
-  async list(filter: ListFilter, offset: number, limit: number) {
-    const conditions = [filter.userId ?? null, filter.status ?? null, !!filter.flagged];
-    const [rows, counted] = await Promise.all([
-      this.dataSource.query<Record<string, unknown>[]>(SELECT_PAGE, [...conditions, offset, limit]),
-      this.dataSource.query<{ total: number }[]>(COUNT, conditions),
-    ]);
-    return { orders: rows.map(orderFromRow), total: counted[0].total };
-  }
-
+  /** From a replica when one is current: a history may trail the latest change by a moment. */
   async history(orderId: string): Promise<OrderEvent[]> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query(SELECT_HISTORY, [orderId]);
+    const rows = await this.reads.query<Record<string, unknown>>(SELECT_HISTORY, [orderId]);
     return rows.map(historyFromRow);
   }
 

@@ -90,13 +90,19 @@ export class OrderResponseDto {
   allowed_transitions: OrderStatus[];
 }
 
+/**
+ * A page of orders. Offset pages (`page`) carry `total`, `page` and `pages`; cursor pages carry
+ * `total` only when asked (`include_total=true`): counting every match costs what the page does not.
+ */
 export class OrderListResponseDto {
   @ApiProperty({ type: () => [OrderResponseDto] })
   orders: OrderResponseDto[];
-  total: number;
-  page: number;
+  total?: number;
+  page?: number;
   limit: number;
-  pages: number;
+  pages?: number;
+  /** Send it back as `cursor` for the next page; null on the last page. */
+  next_cursor: string | null;
 }
 
 /** What a handler returns for one order; the controller turns it into body and headers. */

@@ -1,0 +1,34 @@
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { csvCell, csvLine, csvTransform } from './csv';
+
+describe('CSV', () => {
+  it.each([
+    ['plain', 'plain'],
+    ['a,b', '"a,b"'],
+    ['say "hi"', '"say ""hi"""'],
+    ['two\nlines', '"two\nlines"'],
+    ['cr\rhere', '"cr\rhere"'],
+    ['=SUM(A1:A2)', "'=SUM(A1:A2)"],
+    ['+1', "'+1"],
+    ['-1', "'-1"],
+    ['@cmd', "'@cmd"],
+    ['\tx', "'\tx"],
+    ['\rx', `"'\rx"`],
+    ['=HYPERLINK("x","y")', `"'=HYPERLINK(""x"",""y"")"`],
+    ['Zoë Ünal 東京', 'Zoë Ünal 東京'],
+    ['', ''],
+  ])('writes %j as %j', (value, cell) => {
+    expect(csvCell(value)).toBe(cell);
+  });
+
+  it('writes numbers and empty values as they are', () => {
+    expect(csvLine([1, null, undefined, '12.50', false])).toBe('1,,,12.50,false\r\n');
+  });
+
+  it('streams a header and one line per row, and a header alone for no rows', async () => {
+    const rows = Readable.from([{ a: 'x', b: 1 }, { a: 'y,z' }]);
+    expect(await text(rows.pipe(csvTransform(['a', 'b'])))).toBe('a,b\r\nx,1\r\n"y,z",\r\n');
+    expect(await text(Readable.from([]).pipe(csvTransform(['a', 'b'])))).toBe('a,b\r\n');
+  });
+});
