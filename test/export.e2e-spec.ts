@@ -139,7 +139,7 @@ describe('export: GET /api/orders/export', () => {
     // RFC 4180 line ends; the only bare line breaks are inside quoted cells.
     expect(text.endsWith('\r\n')).toBe(true);
 
-    const rows = parse<string[]>(text, { relax_column_count: false });
+    const rows = parse(text, { relax_column_count: false });
     const [header, ...data] = rows;
     expect(header).toEqual([...ORDER_COLUMNS, 'item_count']);
     const orders = await apiOrders(query);
@@ -151,7 +151,7 @@ describe('export: GET /api/orders/export', () => {
     const query = { sort: 'created_at', created_from: '2026-06-12' };
     const { res, text } = await download({ ...query, lines: 'true' });
     expect(res.status).toBe(200);
-    const [header, ...data] = parse<string[]>(text);
+    const [header, ...data] = parse(text);
     expect(header).toEqual([...ORDER_COLUMNS, ...LINE_COLUMNS]);
     const orders = await apiOrders(query);
     expect(orders.length).toBeGreaterThan(10);

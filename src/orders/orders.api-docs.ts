@@ -1,5 +1,11 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiCreatedResponse, ApiOperation } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+} from '@nestjs/swagger';
 import {
   ApiIdempotencyKeyHeader,
   ApiIfMatchHeader,
@@ -97,6 +103,28 @@ export function ListAllOrdersDocs(): MethodDecorator {
   return applyDecorators(
     ApiOperation({ summary: 'Every order, newest first (admins)' }),
     ApiOkResponse({ description: 'One page of orders.', type: OrderListResponseDto }),
+    ApiProblemResponses('VALIDATION_FAILED', 'FORBIDDEN', ...AUTHENTICATED_PROBLEMS),
+  );
+}
+
+export function ExportOrdersDocs(): MethodDecorator {
+  return applyDecorators(
+    ApiOperation({
+      summary: 'Export the search as CSV (admins)',
+      description:
+        "The filters and `sort` of `GET /api/orders/all`; `lines=true` gives one row per item with the order columns repeated. RFC 4180 quoting; a cell starting with `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'`. Money as exact decimals. Streamed from the database.",
+    }),
+    ApiProduces('text/csv'),
+    ApiOkResponse({
+      description: 'A CSV file with a header row.',
+      content: { 'text/csv': { schema: { type: 'string' } } },
+      headers: {
+        'Content-Disposition': {
+          description: '`attachment; filename="orders-<UTC date>.csv"`',
+          schema: { type: 'string' },
+        },
+      },
+    }),
     ApiProblemResponses('VALIDATION_FAILED', 'FORBIDDEN', ...AUTHENTICATED_PROBLEMS),
   );
 }

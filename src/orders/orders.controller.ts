@@ -12,7 +12,7 @@ import {
   Res,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiBearerAuth, ApiHeader, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
 import { uuidParam } from '../common/uuid-param.pipe';
@@ -33,6 +33,7 @@ import { OrderNumberPipe } from './order-number.pipe';
 import {
   CancelOrderDocs,
   CreateOrderDocs,
+  ExportOrdersDocs,
   GetOrderByNumberDocs,
   GetOrderDocs,
   GetOrderHistoryDocs,
@@ -95,7 +96,7 @@ export class OrdersController {
   /** Every order the search selects, as a CSV download (admins). Declared before `:id`. */
   @Get('export')
   @Roles('admin')
-  @ApiProduces('text/csv')
+  @ExportOrdersDocs()
   export(@Query() q: ExportOrdersQueryDto, @Res() res: Response): Promise<void> {
     return this.exports.export(q).then((file) => sendCsv(res, file));
   }

@@ -5,7 +5,6 @@ import { ReadReplicas } from '../database/read-replicas';
 import type { HistoryEntry } from './order-change-plan';
 import type { OrderEvent } from './order-event.entity';
 import type { OrderItem, StockStatus } from './order-item.entity';
-import { OrderStatus } from './order-process';
 import { historyFromRow, money, orderFromRow } from './order-row.mapper';
 import {
   INSERT_HISTORY,

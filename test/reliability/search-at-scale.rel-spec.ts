@@ -1,20 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { get, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, dropTestDatabase } from '../utils/database';
 import { ORDERS } from '../utils/orders';
 import { planTable, searchPlans } from '../utils/search-plans';
 import { seedBulkOrders } from '../utils/seed-orders';
-import {
-  exitWithin,
-  freePort,
-  RunningService,
-  serviceEnv,
-  startService,
-  waitUntilReady,
-} from '../utils/service';
+import { SpawnedService, useServiceSpawner } from '../utils/service';
 import { makeUser, TEST_SECRET } from '../utils/tokens';
 
 /*
@@ -61,31 +52,21 @@ describe(`search and export at ${ORDER_COUNT.toLocaleString('en')} orders`, () =
   }, 300_000);
 
   describe('the export, from the built service', () => {
-    let service: RunningService;
+    let service: SpawnedService;
     let port: number;
-    let cwd: string;
     const admin = makeUser('admin');
+    const services = useServiceSpawner();
 
     beforeAll(async () => {
-      cwd = mkdtempSync(join(tmpdir(), 'order-export-'));
-      port = await freePort();
-      service = startService(
-        serviceEnv({
-          PORT: String(port),
-          DATABASE_URL: database.url,
-          MIGRATIONS_RUN: 'false',
-          SECRET_KEY: TEST_SECRET,
-          LOG_LEVEL: 'warn',
-        }),
-        cwd,
-      );
-      await waitUntilReady(service, port, 60_000);
+      service = await services.spawn({
+        database: { url: database.url },
+        env: { MIGRATIONS_RUN: 'false', SECRET_KEY: TEST_SECRET, LOG_LEVEL: 'warn' },
+      });
+      port = service.port;
     }, 90_000);
 
     afterAll(async () => {
-      if (service && service.child.exitCode === null) service.child.kill('SIGTERM');
-      if (service) await exitWithin(service, 20_000).catch(() => undefined);
-      rmSync(cwd, { recursive: true, force: true });
+      await service?.stop().catch(() => undefined);
     });
 
     const download = (path: string) =>
