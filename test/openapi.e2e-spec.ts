@@ -116,6 +116,11 @@ describe('OpenAPI document', () => {
       const success = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
       expect({ name, successes: success.length }).toEqual({ name, successes: 1 });
       const [, response] = success[0];
+      if (name === 'get /api/orders/export') {
+        // The one download: a CSV file, not a JSON document.
+        expect(response.content?.['text/csv']?.schema).toEqual({ type: 'string' });
+        continue;
+      }
       expect({ name, schema: response.content?.['application/json']?.schema }).toEqual({
         name,
         schema: expect.objectContaining({
