@@ -127,7 +127,6 @@ export class Environment {
   @Transform(emptyToUndefined) @IsOptional() @IsUrl(httpUrl) USER_SERVICE_URL?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsUrl(httpUrl) PRODUCT_SERVICE_URL?: string;
   @Transform(emptyToUndefined) @IsOptional() @IsUrl(httpUrl) INVENTORY_SERVICE_URL?: string;
-  @Transform(emptyToUndefined) @IsOptional() @IsUrl(httpUrl) PAYMENT_SERVICE_URL?: string;
 
   /** NATS with JetStream, for order events. Unset: events stay in the outbox, none is published. */
   @Transform(emptyToUndefined)

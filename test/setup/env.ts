@@ -13,7 +13,6 @@ for (const key of [
   'USER_SERVICE_URL',
   'PRODUCT_SERVICE_URL',
   'INVENTORY_SERVICE_URL',
-  'PAYMENT_SERVICE_URL',
   'REDIS_URL',
   'NATS_URL',
 ]) {
