@@ -4,7 +4,12 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { httpLoggerOptions } from './logging/logging.module';
 import type { NextFunction, Request, Response } from 'express';
-import { checkBodyShape, refuseWideJson, requireJsonBody } from './common/http-guards';
+import {
+  checkBodyShape,
+  refuseWideJson,
+  refuseWideJsonEarly,
+  requireJsonBody,
+} from './common/http-guards';
 import {
   methodNotAllowed,
   noStoreWhenAuthenticated,
@@ -89,6 +94,8 @@ export function configureApp(app: NestExpressApplication): void {
   };
   app.use(methodNotAllowed(() => express.router.stack));
   app.use(requireJsonBody);
+  // Must come right before the parser, which it stops early (see http-guards.ts).
+  app.use(refuseWideJsonEarly);
   app.useBodyParser('json', {
     limit: BODY_LIMIT,
     verify: (req: IncomingMessage, res: ServerResponse, raw: Buffer, encoding: string) => {

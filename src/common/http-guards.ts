@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { DomainError } from './errors/domain-error';
-import { tooWideObject } from './json-width';
+import { tooWideObject, WidthScanner } from './json-width';
 import { findUnsafeText } from './text-safety';
 
 /** Far beyond any valid request (an order nests 3 levels), far below a stack overflow. */
@@ -73,17 +73,11 @@ export function checkBodyShape(req: Request, _res: Response, next: NextFunction)
 /** The body-parser error `type` of a body refused by refuseWideJson, carrying the answer. */
 export const BODY_TOO_WIDE = 'entity.too.wide';
 
-/**
- * body-parser's `verify` hook: refuses an object of too many members in the raw bytes, before
- * they are parsed (see json-width.ts). Other encodings are left to bodyShapeProblem.
- */
-export function refuseWideJson(_req: unknown, _res: unknown, raw: Buffer, encoding: string): void {
-  if (!/^utf-?8$/i.test(encoding)) return;
-  const wide = tooWideObject(raw, MAX_OBJECT_MEMBERS);
-  if (!wide) return;
+/** The error body-parser passes on for a body refused as too wide, carrying the answer. */
+function wideBodyError(wide: { path: string }): Error {
   const field = wide.path || 'the body';
   const problem = `${field} has more than ${MAX_OBJECT_MEMBERS} members`;
-  throw Object.assign(new Error(problem), {
+  return Object.assign(new Error(problem), {
     type: BODY_TOO_WIDE,
     refusal: new DomainError(
       'VALIDATION_FAILED',
@@ -93,6 +87,55 @@ export function refuseWideJson(_req: unknown, _res: unknown, raw: Buffer, encodi
       },
     ),
   });
+}
+
+/** Set on a request whose body refuseWideJsonEarly counts as it arrives. */
+const COUNTED_AS_IT_ARRIVES = Symbol('members counted as the body arrives');
+
+/**
+ * body-parser's `verify` hook: refuses an object of too many members in the raw bytes, before
+ * they are parsed (see json-width.ts). Bodies refuseWideJsonEarly has counted already are
+ * passed; other encodings are left to bodyShapeProblem.
+ */
+export function refuseWideJson(req: unknown, _res: unknown, raw: Buffer, encoding: string): void {
+  if ((req as { [COUNTED_AS_IT_ARRIVES]?: boolean })[COUNTED_AS_IT_ARRIVES]) return;
+  if (!/^utf-?8$/i.test(encoding)) return;
+  const wide = tooWideObject(raw, MAX_OBJECT_MEMBERS);
+  if (wide) throw wideBodyError(wide);
+}
+
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+
+/**
+ * Placed just before the JSON body parser: counts members as the body's chunks arrive and, at
+ * the first object past MAX_OBJECT_MEMBERS, makes the parser give up. Otherwise a refused body
+ * of 89 kB is read whole, copied into one buffer and scanned before the answer, and twenty of
+ * them at once keep the event loop from a liveness probe for tens of milliseconds.
+ * Only plain UTF-8 bodies are counted here; compressed ones are left to refuseWideJson.
+ */
+export function refuseWideJsonEarly(req: Request, _res: Response, next: NextFunction): void {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  const charset = CHARSET.exec(req.headers['content-type'] ?? '')?.[1] ?? 'utf-8';
+  if (encoding !== 'identity' || !/^utf-?8$/i.test(charset) || !req.is('application/json')) {
+    return next();
+  }
+  (req as { [COUNTED_AS_IT_ARRIVES]?: boolean })[COUNTED_AS_IT_ARRIVES] = true;
+  const scanner = new WidthScanner(MAX_OBJECT_MEMBERS);
+  // The parser keeps the same chunks; these are references, read only to name the object.
+  const received: Buffer[] = [];
+  const onData = (chunk: Buffer) => {
+    const at = scanner.write(chunk);
+    received.push(at < 0 ? chunk : chunk.subarray(0, at + 1));
+    if (at < 0) return;
+    req.off('data', onData);
+    const wide = tooWideObject(Buffer.concat(received), MAX_OBJECT_MEMBERS) ?? { path: '' };
+    // The parser's reader (raw-body) ends on the stream's 'error': it drops what it buffered,
+    // reads off the rest of the request without keeping it, then passes this error on, just as
+    // it does for a body over the size limit. No reader, nothing to stop: the body is drained.
+    if (req.listenerCount('error') > 0) req.emit('error', wideBodyError(wide));
+  };
+  req.on('data', onData);
+  next();
 }
 
 /** A body in anything but JSON would be silently ignored; say so instead. */

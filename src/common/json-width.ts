@@ -95,3 +95,52 @@ export function tooWideObject(
   }
   return undefined;
 }
+
+/**
+ * The same count as tooWideObject, fed the body chunk by chunk as it arrives, so that a body
+ * can be refused at the first object that passes `max` members instead of after all of it has
+ * been read, buffered and scanned. It keeps no text: once it reports, tooWideObject names the
+ * object from the bytes received so far.
+ */
+export class WidthScanner {
+  /** Per open container: its members (objects) or -1 (arrays, never counted). */
+  private readonly counts: number[] = [];
+  private inString = false;
+  private escaped = false;
+  private passed = false;
+
+  constructor(private readonly max: number) {}
+
+  /**
+   * -1 while no object has passed `max` members, else the offset in `chunk` of the byte (the
+   * colon of the member too many) at which one did.
+   */
+  write(chunk: Buffer): number {
+    if (this.passed) return 0;
+    const counts = this.counts;
+    let inString = this.inString;
+    let escaped = this.escaped;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i];
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (byte === BACKSLASH) escaped = true;
+        else if (byte === QUOTE) inString = false;
+        continue;
+      }
+      if (byte === QUOTE) inString = true;
+      else if (byte === COLON) {
+        const top = counts.length - 1;
+        if (top >= 0 && counts[top] >= 0 && ++counts[top] > this.max) {
+          this.passed = true;
+          return i;
+        }
+      } else if (byte === OPEN_OBJECT) counts.push(0);
+      else if (byte === OPEN_ARRAY) counts.push(-1);
+      else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) counts.pop();
+    }
+    this.inString = inString;
+    this.escaped = escaped;
+    return -1;
+  }
+}

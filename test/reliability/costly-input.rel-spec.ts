@@ -6,7 +6,10 @@ import { makeUser, TEST_SECRET } from '../utils/tokens';
 // Costly bodies against the built service, measured in one run on the same machine: rejecting a
 // body of 9,000 unknown members costs at most 3x a valid create, and /health/live stays far
 // below the liveness probe's timeout while 20 such bodies arrive at once (it took 3 s when each
-// body was validated member by member). Its ratio to the idle latency is printed.
+// body was validated member by member). Its ratio to the idle latency is printed, not asserted:
+// in this harness the probe waits behind the 1.8 MB this same process writes first, and even a
+// bare node:http server that does nothing but read and answer shows 20-40x its idle latency here
+// on two loaded cores, so a 4x bound would measure the machine, not the service.
 
 /** One request on a fresh connection; resolves with its status and wall-clock milliseconds. */
 function send(
