@@ -9,7 +9,7 @@ import {
   refuseWideJson,
   refuseWideJsonEarly,
   requireJsonBody,
-} from './common/http-guards';
+} from './common/http-middleware';
 import {
   methodNotAllowed,
   noStoreWhenAuthenticated,
@@ -94,7 +94,7 @@ export function configureApp(app: NestExpressApplication): void {
   };
   app.use(methodNotAllowed(() => express.router.stack));
   app.use(requireJsonBody);
-  // Must come right before the parser, which it stops early (see http-guards.ts).
+  // Must come right before the parser, which it stops early (see http-middleware.ts).
   app.use(refuseWideJsonEarly);
   app.useBodyParser('json', {
     limit: BODY_LIMIT,

@@ -1,4 +1,4 @@
-import { MAX_OBJECT_MEMBERS } from '../src/common/http-guards';
+import { MAX_OBJECT_MEMBERS } from '../src/common/http-middleware';
 import { useOrderService } from './utils/fixture';
 import {
   createOrder,

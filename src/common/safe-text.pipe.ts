@@ -5,7 +5,7 @@ import { findUnsafeText, printable } from './text-safety';
 /**
  * Path and query values, checked before any other pipe reads them: no unpaired surrogate, control
  * or bidirectional control character, whatever the route (bodies are checked before routing, in
- * http-guards.ts).
+ * http-middleware.ts).
  */
 @Injectable()
 export class SafeTextPipe implements PipeTransform {

@@ -4,7 +4,7 @@ import { unsafeTextProblem } from './text-safety';
 
 /**
  * No unpaired surrogate, control or bidirectional control character; tab and line breaks only
- * when `multiline`. The body check (http-guards.ts) refuses most of these for every field
+ * when `multiline`. The body check (http-middleware.ts) refuses most of these for every field
  * already; this one knows which fields may span lines.
  */
 export function IsSafeText(options: { multiline?: boolean } = {}, validation?: ValidationOptions) {

@@ -9,7 +9,7 @@ import {
 import type { Request, Response } from 'express';
 import { DomainError } from './domain-error';
 import { codeForStatus, ERROR_CATALOG, ErrorCode } from './error-codes';
-import { BODY_TOO_WIDE } from '../http-guards';
+import { BODY_TOO_WIDE } from '../http-middleware';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -72,7 +72,7 @@ export function toDomainError(exception: unknown): DomainError {
   }
   const parserError = exception as BodyParserError | undefined;
   const parserStatus = parserError?.status ?? parserError?.statusCode ?? 500;
-  // Refused by a check on the raw body (http-guards.ts), which wrote the answer itself.
+  // Refused by a check on the raw body (http-middleware.ts), which wrote the answer itself.
   const refusal = (exception as { refusal?: unknown } | undefined)?.refusal;
   if (parserError?.type === BODY_TOO_WIDE && refusal instanceof DomainError) return refusal;
   if (parserError?.type === 'entity.parse.failed') {
