@@ -15,6 +15,13 @@ const file = process.env.BENCH_SQL_CAPTURE_FILE;
 if (file) {
   // The service's own pg, resolved from its working directory.
   const pg = require(require.resolve('pg', { paths: [process.cwd()] }));
+  // What pg itself puts on the wire for each value (text), so that pgbench can bind the same.
+  const { prepareValue } = require(require.resolve('pg/lib/utils', { paths: [process.cwd()] }));
+  const wire = (value) => {
+    const prepared = prepareValue(value);
+    if (prepared === null || prepared === undefined) return null;
+    return Buffer.isBuffer(prepared) ? prepared.toString('utf8') : String(prepared);
+  };
   const original = pg.Client.prototype.query;
   let captured = null;
 
@@ -22,9 +29,14 @@ if (file) {
     if (captured === null) {
       captured = [];
       pg.Client.prototype.query = function capture(config, values, callback) {
-        const text = typeof config === 'string' ? config : config && config.text;
-        const params = Array.isArray(values) ? values : config && config.values;
-        if (typeof text === 'string') captured.push({ text, values: params ?? [] });
+        // A pg-query-stream (the CSV export) carries its statement on its cursor.
+        const source = config && config.cursor ? config.cursor : config;
+        const text = typeof source === 'string' ? source : source && source.text;
+        const params = Array.isArray(values) ? values : source && source.values;
+        if (typeof text === 'string') {
+          const list = params ?? [];
+          captured.push({ text, values: list, wire: list.map(wire) });
+        }
         return original.call(this, config, values, callback);
       };
     } else {

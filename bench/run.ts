@@ -3,8 +3,10 @@
  *
  * Starts everything on this machine by itself: a fresh database on the local PostgreSQL, the
  * fake Product Service, the built service in production mode; seeds 100,000 orders; drives it
- * with autocannon; runs pgbench on the SQL of one order creation as the ceiling; EXPLAINs the
- * list queries the service sends; prints a Markdown table and writes bench/results/<date>.json.
+ * with autocannon; right after each scenario at each concurrency, runs pgbench on the statements
+ * the service sent for that scenario's requests (captured from it, lib/capture.ts and
+ * lib/ceiling.ts) as its ceiling; EXPLAINs the reads; prints a Markdown table and writes
+ * bench/results/<date>.json.
  *
  * Publishing order events (create-1-events): a second instance of the same build on the same
  * database, with NATS_URL pointing to a nats-server the bench starts (stream ORDERS_BENCH), takes
@@ -18,10 +20,11 @@
  *   --duration <s>          seconds per scenario (default 20)
  *   --warmup <s>            warm-up seconds before each scenario (default 5)
  *   --connections <list>    concurrencies, comma-separated (default 16,64)
- *   --only <list>           scenarios to run: create-1,create-3,list-mine,list-all,get-one,
+ *   --only <list>           scenarios to run: get-one,list-mine,list-all,search,cursor-walk,
+ *                           export,health,create-1,create-3,
  *                           create-1-events (publishing on; brings create-1, its baseline,
  *                           along: `--only create-1-events` runs both, interleaved)
- *   --no-pgbench            skip the pgbench ceiling
+ *   --no-pgbench            skip the pgbench ceilings
  *   --env KEY=VALUE         extra service setting (repeatable), e.g. --env DB_POOL_SIZE=20
  *   --service <main.js>     run another build of the service (e.g. a copy of dist/ from
  *                           before a change, for an A/B comparison); default dist/main.js
@@ -39,28 +42,18 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { FakeProductService } from '../test/fakes/product-service';
 import { DEMO_PRODUCTS } from '../src/product-client/demo-catalog';
-import {
-  connect,
-  createDatabase,
-  explain,
-  seed,
-  type BenchDatabase,
-  type ExplainResult,
-} from './lib/database';
-import { PublishingBench } from './lib/events';
-import { freePort, machine, newest } from './lib/host';
-import { captureSql, measure, type MeasureContext } from './lib/measure';
-import { options } from './lib/options';
-import { allScenarios, SELLABLE } from './lib/scenarios';
 import { signToken } from '../test/utils/tokens';
-import { creationScript, runPgbench } from './lib/pgbench';
-import {
-  comparePublishing,
-  markdown,
-  type BenchReport,
-  type CeilingResult,
-  type ScenarioResult,
-} from './lib/report';
+import { captureScenarios, explainSearches, type Captures } from './lib/capture';
+import { createWorkload, readWorkload, type CeilingWorkload } from './lib/ceiling';
+import { connect, createDatabase, seed, type BenchDatabase } from './lib/database';
+import { PublishingBench } from './lib/events';
+import { measureExport } from './lib/export';
+import { freePort, machine, newest } from './lib/host';
+import { measure, type MeasureContext, type Scenario } from './lib/measure';
+import { options } from './lib/options';
+import { runPgbench } from './lib/pgbench';
+import { comparePublishing, markdown, type BenchReport, type ScenarioResult } from './lib/report';
+import { allScenarios, cursorWalk } from './lib/scenarios';
 import { memoryOf, SERVICE_MAIN, startService } from './lib/service';
 
 const ROOT = resolve(__dirname, '..');
@@ -68,6 +61,13 @@ const SECRET = 'order-bench-secret-not-used-anywhere-else';
 const TOTAL_ORDERS = 100_000;
 const CUSTOMER_ORDERS = 1_000;
 const CUSTOMERS = 1_000;
+/** Other customers: about 50 orders each, so every customer's list has a full page of 20. */
+const OTHER_CUSTOMERS = 2_000;
+/** Customers whose lists list-mine reads, in turn (the seed's user ids, lib/database.ts). */
+const LISTERS = Array.from(
+  { length: 64 },
+  (_, i) => 'b0b0' + (i + 1).toString(16).padStart(20, '0'),
+);
 
 async function main(): Promise<void> {
   const opts = options();
@@ -169,90 +169,55 @@ async function main(): Promise<void> {
         totalOrders: TOTAL_ORDERS,
         customerId,
         customerOrders: CUSTOMER_ORDERS,
-        otherCustomers: 20_000,
+        otherCustomers: OTHER_CUSTOMERS,
       },
       DEMO_PRODUCTS,
     );
     log(`seeded ${TOTAL_ORDERS} orders in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-    const all = allScenarios(SECRET, customerId, customerOrders, CUSTOMERS);
+    const customer = {
+      Authorization: `Bearer ${signToken({ userId: customerId, email: 'big.spender@example.com' }, { secret: SECRET })}`,
+    };
+    const admin = {
+      Authorization: `Bearer ${signToken({ role: 'admin', email: 'admin@example.com' }, { secret: SECRET })}`,
+    };
+    const cursorPaths = await cursorWalk(service.url, customer, CUSTOMER_ORDERS / 20);
+    const all = allScenarios(SECRET, customerId, customerOrders, CUSTOMERS, LISTERS, cursorPaths);
     const scenarios = all.filter((s) => !opts.only || opts.only.includes(s.name));
     // Reads first, so that they see exactly the seeded table.
     scenarios.sort((a, b) => Number(a.lines !== undefined) - Number(b.lines !== undefined));
 
-    // One request of each scenario with the SQL capture on: statements per request, and the
-    // list and look-up queries to EXPLAIN.
-    const statementsPerRequest: Record<string, number> = {};
-    const sqlPerRequest: Record<string, string[]> = {};
-    const explained: ExplainResult[] = [];
-    for (const scenario of scenarios) {
-      const spec = scenario.next();
-      // The events-on instance's capture runs until its relay has published the event, so its
-      // statements include the relay's claim and completion.
-      const target = scenario.events ? events!.service : service;
-      const round = scenario.events ? await events!.begin() : undefined;
-      const statements = await captureSql(
-        target,
-        scenario.events ? `${captureFile}.events` : captureFile,
-        async () => {
-          const res = await fetch(`${target.url}${spec.path}`, {
-            method: spec.method,
-            headers: spec.headers,
-            body: spec.body,
-          });
-          if (res.status >= 300)
-            throw new Error(`${scenario.name}: HTTP ${res.status} ${await res.text()}`);
-          await res.arrayBuffer();
-          if (round && !(await events!.drained())) throw new Error('the event was not published');
-        },
-      );
-      if (round) {
-        const check = await round.finish();
-        if (!check.ok) throw new Error(`${scenario.name}: ${JSON.stringify(check)}`);
-      }
-      statementsPerRequest[scenario.name] = statements.length;
-      sqlPerRequest[scenario.name] = statements.map(({ text }) => text.replace(/\s+/g, ' ').trim());
-      if (scenario.lines === undefined) {
-        for (const { text, values } of statements) {
-          if (/^\s*(WITH|SELECT)/i.test(text))
-            explained.push(await explain(client, scenario.name, text, values));
-        }
-      }
-    }
-
-    // The admin search: each filter and sort, and some combinations, planned as the service sends
-    // them (EXPLAIN only, no load), so that the plan table shows which index serves each.
-    const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString();
-    const admin = {
-      Authorization: `Bearer ${signToken({ role: 'admin', email: 'admin@example.com' }, { secret: SECRET })}`,
-    };
-    const searches: [string, string][] = [
-      ['status list', 'status=pending,shipped'],
-      ['payment_status', 'payment_status=failed'],
-      ['created range', `created_from=${monthAgo}&created_to=${new Date().toISOString()}`],
-      ['email', 'email=BIG.SPENDER@example.com'],
-      ['user_id', `user_id=${customerId}`],
-      ['order_number prefix', `order_number=ORD-${monthAgo.slice(0, 10).replace(/-/g, '')}`],
-      ['total range', 'total_min=100&total_max=150.50'],
-      ['product_id', `product_id=${SELLABLE[0]._id}`],
-      ['flagged', 'flagged=true'],
-      ['q', 'q=spender'],
-      ['sort -total, page 50', 'sort=-total&page=50'],
-      ['status + dates + q', `status=pending&created_from=${monthAgo}&q=buyer.1`],
+    const captures: Captures = await captureScenarios(
+      client,
+      scenarios,
+      service,
+      captureFile,
+      events,
+    );
+    const explained = [
+      ...captures.explained,
+      ...(await explainSearches(client, service, captureFile, admin, customerId)),
     ];
-    for (const [label, query] of searches) {
-      const statements = await captureSql(service, captureFile, async () => {
-        const res = await fetch(`${service.url}/api/orders/all?${encodeURI(query)}`, {
-          headers: admin,
-        });
-        if (res.status >= 300) throw new Error(`search ${label}: HTTP ${res.status}`);
-        await res.arrayBuffer();
-      });
-      for (const { text, values } of statements) {
-        if (/^\s*(WITH|SELECT)/i.test(text))
-          explained.push(await explain(client, `search: ${label}`, text, values));
+
+    // Each scenario's ceiling: pgbench on what its captured requests sent (lib/ceiling.ts).
+    const workloads = new Map<string, CeilingWorkload>();
+    const ceilingOf = async (scenario: Scenario, result: ScenarioResult) => {
+      if (!opts.pgbench || !scenario.ceilingSets) return;
+      const requests = captures.requests[scenario.name];
+      let workload = workloads.get(scenario.name);
+      if (!workload) {
+        workload = scenario.lines
+          ? await createWorkload(client, requests[0])
+          : await readWorkload(client, requests);
+        workloads.set(scenario.name, workload);
       }
-    }
+      const bench = await runPgbench(db.url, workload, result.connections, opts.durationS);
+      result.ceiling = { ...bench, workload: workload.describe, ratio: result.rps / bench.tps };
+      log(
+        `pgbench ${scenario.name} -c ${result.connections}: ${bench.tps.toFixed(1)} TPS, ` +
+          `${bench.failed} failed; ratio ${result.ceiling.ratio.toFixed(2)}`,
+      );
+    };
 
     const ctx: MeasureContext = {
       client,
@@ -264,8 +229,16 @@ async function main(): Promise<void> {
     const eventsOn = scenarios.find((s) => s.events);
     const results: ScenarioResult[] = [];
     for (const scenario of scenarios.filter((s) => !s.events)) {
+      if (scenario.export) {
+        results.push(await measureExport(ctx, scenario, service));
+        await ceilingOf(scenario, results[results.length - 1]);
+        continue;
+      }
       for (const connections of opts.connections) {
-        results.push(await measure(ctx, scenario, service, connections));
+        const measured = await measure(ctx, scenario, service, connections);
+        results.push(measured);
+        // The ceiling right after, at the same concurrency, before the next run.
+        await ceilingOf(scenario, measured);
         // Publishing on right after publishing off, at the same concurrency.
         if (scenario.name !== 'create-1' || !eventsOn || !events) continue;
         const round = await events.begin();
@@ -283,32 +256,7 @@ async function main(): Promise<void> {
       }
     }
     const serviceVmHwmMiB = memoryOf(service.pid).hwm;
-    // Before pgbench, whose 64 clients alone push the load average up.
     const loadAfter = loadavg()[0];
-
-    // The ceiling: the same SQL straight from pgbench, with the service idle.
-    const ceiling: CeilingResult[] = [];
-    if (opts.pgbench) {
-      for (const scenario of scenarios.filter((s) => s.lines !== undefined && !s.events)) {
-        const products = SELLABLE.slice(0, scenario.lines);
-        for (const clients of opts.connections) {
-          const bench = await runPgbench(db.url, creationScript(products), clients, opts.durationS);
-          const service = results.find(
-            (r) => r.scenario === scenario.name && r.connections === clients,
-          );
-          ceiling.push({
-            scenario: scenario.name,
-            lines: scenario.lines!,
-            ...bench,
-            serviceRps: service?.rps,
-            ratio: service ? service.rps / bench.tps : undefined,
-          });
-          log(
-            `pgbench ${scenario.name} -c ${clients}: ${bench.tps.toFixed(0)} TPS, ${bench.failed} failed`,
-          );
-        }
-      }
-    }
 
     const report: BenchReport = {
       date,
@@ -321,10 +269,10 @@ async function main(): Promise<void> {
           ([key]) => !['SECRET_KEY', 'DATABASE_URL', 'PRODUCT_SERVICE_URL'].includes(key),
         ),
       ),
-      statementsPerRequest,
-      sqlPerRequest,
+      statementsPerRequest: captures.statementsPerRequest,
+      sqlPerRequest: captures.sqlPerRequest,
       scenarios: results,
-      ceiling,
+      ceilingWorkloads: Object.fromEntries([...workloads].map(([name, w]) => [name, w.describe])),
       publishing: comparePublishing(results, 'create-1', 'create-1-events'),
       explain: explained,
       serviceVmHwmMiB,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
+import type { CapturedRequest } from './ceiling';
 import { countRows, type RowCounts } from './database';
 import { runLoad, type RequestSpec } from './load';
 import type { ScenarioResult } from './report';
@@ -13,6 +14,10 @@ export interface Scenario {
   lines?: number;
   /** Sent to the instance that publishes order events (run beside its events-off twin). */
   events?: boolean;
+  /** Requests captured for the pgbench ceiling (each its own parameter set); none: no ceiling. */
+  ceilingSets?: number;
+  /** A download measured by rows/s, one request at a time (lib/export.ts). */
+  export?: boolean;
   next: () => RequestSpec;
 }
 
@@ -57,17 +62,14 @@ export async function captureSql(
   service: BenchService,
   file: string,
   action: () => Promise<void>,
-): Promise<{ text: string; values: unknown[] }[]> {
+): Promise<CapturedRequest> {
   rmSync(file, { force: true });
   service.child.kill('SIGUSR2');
   await sleep(50);
   await action();
   service.child.kill('SIGUSR2');
   for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(20);
-  const statements = JSON.parse(readFileSync(file, 'utf8')) as {
-    text: string;
-    values: unknown[];
-  }[];
+  const statements = JSON.parse(readFileSync(file, 'utf8')) as CapturedRequest;
   rmSync(file, { force: true });
   return statements;
 }

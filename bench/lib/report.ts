@@ -24,6 +24,10 @@ export interface ScenarioResult extends LoadResult {
   };
   /** The events-on scenario: what reached the stream, and how far the relay was behind. */
   publishing?: PublishingCheck;
+  /** The export: rows per second over the downloads, and RSS above what the service held before. */
+  export?: { rowsPerDownload: number; rowsPerS: number; rssGrowthMiB: number };
+  /** pgbench on the statements this scenario's requests sent, right after it, same clients. */
+  ceiling?: CeilingResult;
 }
 
 /**
@@ -105,10 +109,10 @@ export function comparePublishing(
 }
 
 export interface CeilingResult extends PgbenchResult {
-  scenario: string;
-  lines: number;
-  serviceRps?: number;
-  ratio?: number;
+  /** What pgbench ran (statements per transaction, parameter sets). */
+  workload: string;
+  /** req/s ÷ ceiling TPS */
+  ratio: number;
 }
 
 export interface Machine {
@@ -131,9 +135,10 @@ export interface BenchReport {
   /** Those statements' text (parameters left out). */
   sqlPerRequest: Record<string, string[]>;
   scenarios: ScenarioResult[];
-  ceiling: CeilingResult[];
   /** Creation with publishing off and on, interleaved per concurrency (when both ran). */
   publishing: PublishingComparison[];
+  /** Per scenario, what its pgbench ceiling ran. */
+  ceilingWorkloads: Record<string, string>;
   explain: ExplainResult[];
   serviceVmHwmMiB: number;
   /** The machine's 1-minute load average at the start and after the HTTP scenarios. */
@@ -170,21 +175,27 @@ export function markdown(report: BenchReport): string {
         'peak RSS MiB',
         'CPU ms/req svc + db',
         'SQL stmts/req',
+        'ceiling TPS',
+        'ratio',
         'check',
       ],
       report.scenarios.map((s) => {
-        const ceiling = report.ceiling.find(
-          (c) => c.scenario === s.scenario && c.clients === s.connections,
-        );
         const notes = [
           s.dbCheck ? (s.dbCheck.ok ? 'rows = 201s ✓' : 'ROWS ≠ 201s ✗') : '',
           s.publishing ? (s.publishing.ok ? 'stream = orders ✓' : 'STREAM ≠ ORDERS ✗') : '',
-          ceiling?.ratio !== undefined ? `${fixed(ceiling.ratio * 100)} % of pgbench` : '',
+          s.ceiling?.failed ? `pgbench: ${s.ceiling.failed} failed` : '',
+          s.export
+            ? `${fixed(s.export.rowsPerS, 0)} rows/s, ${s.export.rowsPerDownload} rows, ` +
+              `RSS +${fixed(s.export.rssGrowthMiB, 0)} MiB` +
+              (s.ceiling
+                ? `; ceiling ${fixed(s.ceiling.tps * s.export.rowsPerDownload, 0)} rows/s`
+                : '')
+            : '',
         ].filter(Boolean);
         return [
           s.title,
           String(s.connections),
-          fixed(s.rps, 0),
+          fixed(s.rps, s.export ? 2 : 0),
           fixed(s.p50, 0),
           fixed(s.p99, 0),
           String(s.non2xx),
@@ -192,30 +203,26 @@ export function markdown(report: BenchReport): string {
           fixed(s.peakRssMiB, 0),
           `${fixed(s.serviceCpuMsPerReq, 2)} + ${fixed(s.dbCpuMsPerReq, 2)}`,
           String(report.statementsPerRequest[s.scenario] ?? ''),
+          s.ceiling ? fixed(s.ceiling.tps, s.export ? 2 : 0) : '',
+          s.ceiling ? fixed(s.ceiling.ratio, 2) : '',
           notes.join(', '),
         ];
       }),
     ),
+    '',
+    'Ceiling: right after each scenario at each concurrency, pgbench (`-M extended`, as many ' +
+      'clients as connections, same duration) runs the statements the service sent for a request ' +
+      'of that scenario, captured from the service with their parameter values and bound as ' +
+      'parameters, typed as PostgreSQL typed the service’s own; a request with several ' +
+      'statements (a page and its count, which the service sends concurrently) is one pgbench ' +
+      'transaction running them in turn. Reads replay several captured requests (one script ' +
+      'each, chosen at random); creates make their ids and order number new per transaction from ' +
+      'a `\\set` random number. The export’s ceiling is its SELECT run by pgbench with one ' +
+      'client (whole result fetched, no cursor). Ratio = req/s ÷ ceiling TPS. ' +
+      Object.entries(report.ceilingWorkloads)
+        .map(([name, what]) => `${name}: ${what}.`)
+        .join(' '),
   ];
-  if (report.ceiling.length > 0) {
-    parts.push(
-      '',
-      'Ceiling: pgbench running the SQL of one order creation (same database, same clients, ' +
-        '`-j 2 -M extended`):',
-      '',
-      table(
-        ['Order lines', 'Clients', 'pgbench TPS', 'pgbench latency ms', 'service req/s', 'ratio'],
-        report.ceiling.map((c) => [
-          String(c.lines),
-          String(c.clients),
-          fixed(c.tps, 0),
-          fixed(c.latencyMs, 2),
-          c.serviceRps === undefined ? '' : fixed(c.serviceRps, 0),
-          c.ratio === undefined ? '' : `${fixed(c.ratio * 100)} %`,
-        ]),
-      ),
-    );
-  }
   if (report.publishing.length > 0) {
     parts.push(
       '',
