@@ -129,9 +129,10 @@ export function ExportOrdersDocs(): MethodDecorator {
   );
 }
 
-export function GetOrderByNumberDocs(): MethodDecorator {
+/** Answers one order, with its ETag. */
+function oneOrderDocs(summary: string): MethodDecorator {
   return applyDecorators(
-    ApiOperation({ summary: 'One order by its number (owner or admin)' }),
+    ApiOperation({ summary }),
     ApiOkResponse({
       description: 'The order.',
       type: OrderResponseDto,
@@ -141,17 +142,9 @@ export function GetOrderByNumberDocs(): MethodDecorator {
   );
 }
 
-export function GetOrderDocs(): MethodDecorator {
-  return applyDecorators(
-    ApiOperation({ summary: 'One order (owner or admin)' }),
-    ApiOkResponse({
-      description: 'The order.',
-      type: OrderResponseDto,
-      headers: ONE_ORDER_HEADERS,
-    }),
-    ApiProblemResponses('VALIDATION_FAILED', 'NOT_FOUND', ...AUTHENTICATED_PROBLEMS),
-  );
-}
+export const GetOrderByNumberDocs = () => oneOrderDocs('One order by its number (owner or admin)');
+
+export const GetOrderDocs = () => oneOrderDocs('One order (owner or admin)');
 
 export function GetOrderHistoryDocs(): MethodDecorator {
   return applyDecorators(
