@@ -20,7 +20,7 @@ export interface OutboxHandler {
 
 const BATCH = 100;
 /** How long a nudge waits for more work to join the batch. */
-const COALESCE_MS = 10;
+const COALESCE_MS = 50;
 const PURGE_BATCH = 1000;
 const IDLE_POLL_MS = 500;
 const FIRST_RETRY_S = 0.5;
