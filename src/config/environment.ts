@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -17,20 +15,7 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
-
-/** The version in package.json (two levels up from both src/config and dist/config). */
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
-const PACKAGE_VERSION = packageVersion();
+import { PACKAGE_VERSION } from './package-version';
 
 export const DEFAULT_SECRET_KEY = 'dev-secret-change-me';
 /**
