@@ -98,6 +98,22 @@ function flagged(
   };
 }
 
+/** A decision that changes nothing but the flag and the history, until an admin has looked. */
+function flagOnly(
+  order: Order,
+  event: PaymentEventDto,
+  why: PaymentFlagDetails['why'],
+): PaymentDecision {
+  const { flags, entry } = flagged(order, event, why);
+  return {
+    kind: 'change',
+    outcome: `flagged:${why}`,
+    request: {},
+    fields: { flags },
+    history: [entry],
+  };
+}
+
 /** The payment's first identifier stays: later events refer to the same payment. */
 const intentOf = (order: Order, event: PaymentEventDto) =>
   order.payment_intent_id ?? event.data.payment_intent_id;
@@ -121,14 +137,7 @@ function capture(order: Order, event: PaymentEventDto): PaymentDecision {
   }
   if (event.data.amount !== order.total || event.data.currency !== order.currency) {
     // Not the order's money: nothing moves until an admin has looked.
-    const { flags, entry } = flagged(order, event, 'amount_mismatch');
-    return {
-      kind: 'change',
-      outcome: 'flagged:amount_mismatch',
-      request: {},
-      fields: { flags },
-      history: [entry],
-    };
+    return flagOnly(order, event, 'amount_mismatch');
   }
   const fields: Partial<Order> = {
     payment_intent_id: intentOf(order, event),
@@ -175,14 +184,7 @@ function settleRefund(
   if (!refund) {
     if (to === RefundStatus.FAILED) return ignored(order, event, 'unknown_refund');
     // Money went back that no refund of this order accounts for.
-    const { flags, entry } = flagged(order, event, 'unknown_refund');
-    return {
-      kind: 'change',
-      outcome: 'flagged:unknown_refund',
-      request: {},
-      fields: { flags },
-      history: [entry],
-    };
+    return flagOnly(order, event, 'unknown_refund');
   }
   if (refund.status !== RefundStatus.PENDING) return ignored(order, event, 'refund_settled');
   const settled = { ...refundDetails(refund, order), event_id: event.id };
@@ -197,14 +199,7 @@ function settleRefund(
     };
   }
   if (event.data.amount !== refund.amount || event.data.currency !== refund.currency) {
-    const { flags, entry } = flagged(order, event, 'amount_mismatch');
-    return {
-      kind: 'change',
-      outcome: 'flagged:amount_mismatch',
-      request: {},
-      fields: { flags },
-      history: [entry],
-    };
+    return flagOnly(order, event, 'amount_mismatch');
   }
   const captured = order.amount_captured ?? order.total;
   const payment =
