@@ -9,7 +9,7 @@
  * Plain JavaScript on purpose: loading ts-node into the service would distort its memory figures.
  */
 'use strict';
-const { writeFileSync } = require('node:fs');
+const { renameSync, writeFileSync } = require('node:fs');
 
 const file = process.env.BENCH_SQL_CAPTURE_FILE;
 if (file) {
@@ -41,7 +41,10 @@ if (file) {
       };
     } else {
       pg.Client.prototype.query = original;
-      writeFileSync(file, JSON.stringify(captured));
+      // Written aside and renamed, so that the bench, which polls for the file, never reads
+      // half of it.
+      writeFileSync(`${file}.part`, JSON.stringify(captured));
+      renameSync(`${file}.part`, file);
       captured = null;
     }
   });
