@@ -1,5 +1,5 @@
 import type { MeasureContext, Scenario } from './measure';
-import { backendPids, sumCpu } from './measure';
+import { databaseCpu } from './measure';
 import type { ScenarioResult } from './report';
 import { cpuMsOf, memoryOf, sampleRss, type BenchService } from './service';
 
@@ -25,9 +25,9 @@ export async function measureExport(
   service: BenchService,
 ): Promise<ScenarioResult> {
   await download(service, scenario); // warm-up: plans, buffers, JIT
-  const backends = await backendPids(ctx.client, ctx.database);
   const rssBefore = memoryOf(service.pid).rss;
-  const cpuBefore = [cpuMsOf(service.pid), sumCpu(backends)];
+  const dbCpu = await databaseCpu(ctx.client, ctx.database);
+  const serviceCpu = cpuMsOf(service.pid);
   const rss = sampleRss(service.pid);
   const started = performance.now();
   const runs: Awaited<ReturnType<typeof download>>[] = [];
@@ -36,7 +36,7 @@ export async function measureExport(
   }
   const durationS = (performance.now() - started) / 1000;
   const peakRssMiB = rss.stop();
-  const cpuAfter = [cpuMsOf(service.pid), sumCpu(backends)];
+  const cpu = [cpuMsOf(service.pid) - serviceCpu, await dbCpu()];
   const rows = runs.reduce((sum, r) => sum + r.rows, 0);
   const ms = runs.map((r) => r.ms).sort((a, b) => a - b);
   const statusCodes: Record<string, number> = {};
@@ -46,8 +46,8 @@ export async function measureExport(
     title: scenario.title,
     connections: 1,
     peakRssMiB,
-    serviceCpuMsPerReq: (cpuAfter[0] - cpuBefore[0]) / runs.length,
-    dbCpuMsPerReq: (cpuAfter[1] - cpuBefore[1]) / runs.length,
+    serviceCpuMsPerReq: cpu[0] / runs.length,
+    dbCpuMsPerReq: cpu[1] / runs.length,
     requests: runs.length,
     durationS,
     rps: runs.length / durationS,

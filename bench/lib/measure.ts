@@ -57,6 +57,25 @@ export async function backendPids(client: Client, database: string): Promise<num
 
 export const sumCpu = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
 
+/**
+ * Starts counting the CPU of the database's backends; the function returned gives the ms spent
+ * since. Backends are listed at both ends: one opened meanwhile counts from zero, and one closed
+ * meanwhile (the pool lets idle connections go) counts nothing, where reading only the first
+ * list lost its whole past and made the figure negative.
+ */
+export async function databaseCpu(
+  client: Client,
+  database: string,
+): Promise<() => Promise<number>> {
+  const before = new Map(
+    (await backendPids(client, database)).map((pid) => [pid, cpuMsOf(pid)] as const),
+  );
+  return async () => {
+    const after = await backendPids(client, database);
+    return after.reduce((sum, pid) => sum + cpuMsOf(pid) - (before.get(pid) ?? 0), 0);
+  };
+}
+
 /** Turns the SQL capture on, runs `action`, turns it off and returns the statements sent. */
 export async function captureSql(
   service: BenchService,
@@ -93,21 +112,21 @@ export async function measure(
   const run = scenario.lines
     ? { amount: Math.max(connections, Math.round(warm.rps * ctx.durationS)) }
     : { durationS: ctx.durationS };
-  const backends = await backendPids(client, ctx.database);
   await hooks.beforeLoad?.();
-  const cpuBefore = [cpuMsOf(service.pid), sumCpu(backends)];
+  const dbCpu = await databaseCpu(client, ctx.database);
+  const serviceCpu = cpuMsOf(service.pid);
   const rss = sampleRss(service.pid);
   const load = await runLoad(service.url, scenario.next, connections, run);
   const peakRssMiB = rss.stop();
-  const cpuAfter = [cpuMsOf(service.pid), sumCpu(backends)];
+  const cpu = [cpuMsOf(service.pid) - serviceCpu, await dbCpu()];
   await hooks.afterLoad?.(load.requests);
   const result: ScenarioResult = {
     scenario: scenario.name,
     title: scenario.title,
     connections,
     peakRssMiB,
-    serviceCpuMsPerReq: (cpuAfter[0] - cpuBefore[0]) / Math.max(load.requests, 1),
-    dbCpuMsPerReq: (cpuAfter[1] - cpuBefore[1]) / Math.max(load.requests, 1),
+    serviceCpuMsPerReq: cpu[0] / Math.max(load.requests, 1),
+    dbCpuMsPerReq: cpu[1] / Math.max(load.requests, 1),
     ...load,
   };
   if (before && scenario.lines) {

@@ -31,4 +31,16 @@ describe('CSV', () => {
     expect(await text(rows.pipe(csvTransform(['a', 'b'])))).toBe('a,b\r\nx,1\r\n"y,z",\r\n');
     expect(await text(Readable.from([]).pipe(csvTransform(['a', 'b'])))).toBe('a,b\r\n');
   });
+
+  it('sends many rows in a few chunks of whole lines, the same text as line by line', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ a: `order-${i}`, b: i }));
+    const chunks: string[] = [];
+    for await (const chunk of Readable.from(rows).pipe(csvTransform(['a', 'b']))) {
+      chunks.push(String(chunk));
+    }
+    const expected = 'a,b\r\n' + rows.map((r) => `${r.a},${r.b}\r\n`).join('');
+    expect(chunks.join('')).toBe(expected);
+    expect(chunks.length).toBeLessThan(rows.length / 100);
+    expect(chunks.every((c) => c.endsWith('\r\n'))).toBe(true);
+  });
 });

@@ -24,18 +24,26 @@ export function csvLine(values: CsvValue[]): string {
   return `${values.map(csvCell).join(',')}\r\n`;
 }
 
+/**
+ * Lines are sent in chunks of about this many characters: one socket write per row made a
+ * 100,000-order export spend more time in system calls than in building its lines.
+ */
+const CHUNK_CHARS = 16 * 1024;
+
 /** Object rows in, CSV text out: a header line, then one line per row with these columns. */
 export function csvTransform(columns: readonly string[]): Transform {
-  let headed = false;
+  let pending = csvLine([...columns]);
   return new Transform({
     writableObjectMode: true,
     transform(row: Record<string, CsvValue>, _encoding, done) {
-      const header = headed ? '' : csvLine([...columns]);
-      headed = true;
-      done(null, header + csvLine(columns.map((c) => row[c])));
+      pending += csvLine(columns.map((c) => row[c]));
+      if (pending.length < CHUNK_CHARS) return done();
+      const chunk = pending;
+      pending = '';
+      done(null, chunk);
     },
     flush(done) {
-      done(null, headed ? '' : csvLine([...columns]));
+      done(null, pending);
     },
   });
 }
