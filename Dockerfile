@@ -9,7 +9,9 @@ COPY package.json package-lock.json ./
 # (protobufjs), a file watcher's native build (jest) and the embedded PostgreSQL binaries' set-up,
 # none of which the build or the service needs.
 RUN npm ci --ignore-scripts
-COPY tsconfig.json tsconfig.build.json tsconfig.migrations.json nest-cli.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.migrations.json ./
+# The build script and the Swagger plugin it applies (see `npm run build`).
+COPY scripts/build.js scripts/swagger-plugin.js ./scripts/
 COPY src ./src
 COPY migrations ./migrations
 RUN npm run build

@@ -1,5 +1,5 @@
 /** Unit tests live beside the code (src/**\/*.spec.ts); e2e tests boot the real AppModule (test/). */
-const swaggerTransformer = '<rootDir>/test/setup/swagger-transformer.js';
+const swaggerPlugin = '<rootDir>/scripts/swagger-plugin.js';
 const tsJest = (extra = {}) => ({
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', ...extra }],
 });
@@ -20,8 +20,8 @@ module.exports = {
       testEnvironment: 'node',
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      // The Swagger CLI plugin is part of the build, so the e2e app must be compiled with it too.
-      transform: tsJest({ astTransformers: { before: [swaggerTransformer] } }),
+      // The Swagger plugin is part of the build, so the e2e app must be compiled with it too.
+      transform: tsJest({ astTransformers: { before: [swaggerPlugin] } }),
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
       setupFiles: ['<rootDir>/test/setup/env.ts'],

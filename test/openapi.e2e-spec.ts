@@ -12,8 +12,8 @@ import { makeUser, TEST_SECRET } from './utils/tokens';
  * The OpenAPI document (/docs-json) is what client SDKs are generated from: every operation
  * documents its answers, errors included; Redocly's recommended rules pass; a TypeScript SDK
  * generated from it type-checks against, and works with, a small client. Read from the BUILT
- * service: its document comes from the Swagger CLI plugin as `nest build` applies it, which is
- * what clients get (run `npm run build` first; `npm test` does).
+ * service: its document comes from the Swagger plugin as `npm run build` applies it
+ * (scripts/build.js), which is what clients get (run `npm run build` first; `npm test` does).
  */
 
 const ROOT = resolve(__dirname, '..');
