@@ -23,7 +23,9 @@
  *   --only <list>           scenarios to run: get-one,list-mine,list-all,search,cursor-walk,
  *                           export,health,create-1,create-3,
  *                           create-1-events (publishing on; brings create-1, its baseline,
- *                           along: `--only create-1-events` runs both, interleaved)
+ *                           along: `--only create-1-events` runs both, interleaved),
+ *                           cold-start (`npm start` on the embedded database: time to ready
+ *                           with a new data directory and again with it, idle RSS after)
  *   --no-pgbench            skip the pgbench ceilings
  *   --env KEY=VALUE         extra service setting (repeatable), e.g. --env DB_POOL_SIZE=20
  *   --service <main.js>     run another build of the service (e.g. a copy of dist/ from
@@ -47,6 +49,7 @@ import { captureScenarios, explainSearches, type Captures } from './lib/capture'
 import { createWorkload, readWorkload, type CeilingWorkload } from './lib/ceiling';
 import { connect, createDatabase, seed, type BenchDatabase } from './lib/database';
 import { PublishingBench } from './lib/events';
+import { measureColdStart, type ColdStart } from './lib/cold-start';
 import { measureExport } from './lib/export';
 import { freePort, machine, newest } from './lib/host';
 import { measure, type MeasureContext, type Scenario } from './lib/measure';
@@ -263,6 +266,15 @@ async function main(): Promise<void> {
     }
     const serviceVmHwmMiB = memoryOf(service.pid).hwm;
     const loadAfter = loadavg()[0];
+    let coldStart: ColdStart | undefined;
+    if (!opts.only || opts.only.includes('cold-start')) {
+      coldStart = await measureColdStart(SECRET, opts.main, captureFile);
+      log(
+        `cold start on the embedded database: ${coldStart.firstMs.toFixed(0)} ms with a new ` +
+          `data directory, ${coldStart.restartMs.toFixed(0)} ms again; idle RSS ` +
+          `${coldStart.idleRssMiB.toFixed(0)} MiB`,
+      );
+    }
 
     const report: BenchReport = {
       date,
@@ -282,6 +294,7 @@ async function main(): Promise<void> {
       publishing: comparePublishing(results, 'create-1', 'create-1-events'),
       explain: explained,
       serviceVmHwmMiB,
+      coldStart,
       loadAverage: { before: loadBefore, after: loadAfter },
     };
     const out = resolve(

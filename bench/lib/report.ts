@@ -1,3 +1,4 @@
+import type { ColdStart } from './cold-start';
 import type { ExplainResult } from './database';
 import type { LoadResult } from './load';
 import type { PgbenchResult } from './pgbench';
@@ -141,6 +142,8 @@ export interface BenchReport {
   ceilingWorkloads: Record<string, string>;
   explain: ExplainResult[];
   serviceVmHwmMiB: number;
+  /** `npm start` on the embedded database (run unless --only leaves `cold-start` out). */
+  coldStart?: ColdStart;
   /** The machine's 1-minute load average at the start and after the HTTP scenarios. */
   loadAverage: { before: number; after: number };
 }
@@ -264,6 +267,15 @@ export function markdown(report: BenchReport): string {
               `${p.check.missing} missing, ${p.check.duplicates} dup., ${p.check.unexpected} other`,
         ]),
       ),
+    );
+  }
+  if (report.coldStart) {
+    const c = report.coldStart;
+    parts.push(
+      '',
+      `Cold start on the embedded database (\`npm start\` with no DATABASE_URL), spawn to ready: ` +
+        `${fixed(c.firstMs, 0)} ms with a new data directory (cluster created, migrations ` +
+        `applied), ${fixed(c.restartMs, 0)} ms again; idle RSS then ${fixed(c.idleRssMiB, 0)} MiB.`,
     );
   }
   if (report.explain.length > 0) {

@@ -13,6 +13,8 @@ export interface BenchService {
   pid: number;
   port: number;
   url: string;
+  /** From spawning the process to its first 200 from /health/ready. */
+  readyAfterMs: number;
   output(): string;
   stop(): Promise<void>;
 }
@@ -25,8 +27,9 @@ export async function startService(
   settings: Record<string, string>,
   port: number,
   captureFile: string,
-  options: { main?: string; nodeArgs?: string[] } = {},
+  options: { main?: string; nodeArgs?: string[]; pollMs?: number } = {},
 ): Promise<BenchService> {
+  const spawned = performance.now();
   const known = new Set(Object.keys(new Environment()));
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
@@ -72,13 +75,14 @@ export async function startService(
     } catch {
       // Not listening yet.
     }
-    await sleep(200);
+    await sleep(options.pollMs ?? 200);
   }
   return {
     child,
     pid: child.pid!,
     port,
     url,
+    readyAfterMs: performance.now() - spawned,
     output: () => out,
     async stop() {
       if (dead) return;
