@@ -10,7 +10,7 @@ import { makeUser, TEST_SECRET } from '../utils/tokens';
 // below the liveness probe's timeout while 20 such bodies arrive at once (it took 3 s when each
 // body was validated member by member). The bodies come from a separate process. Its ratio to the
 // idle latency is printed beside that of a bare node:http server under the same burst, not
-// asserted: on two shared cores even that bare server answers 5-10x slower than when idle (a
+// asserted: on two shared cores even that bare server answers 4-10x slower than when idle (a
 // probe waits behind the kernel's and the sender's work as much as the server's), so a 4x bound
 // would measure the machine, not the service.
 
