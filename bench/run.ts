@@ -51,7 +51,8 @@ import { connect, createDatabase, seed, type BenchDatabase } from './lib/databas
 import { PublishingBench } from './lib/events';
 import { measureColdStart, type ColdStart } from './lib/cold-start';
 import { measureExport } from './lib/export';
-import { freePort, machine, newest } from './lib/host';
+import { freePort } from '../test/utils/service';
+import { machine, newest } from './lib/host';
 import { measure, type MeasureContext, type Scenario } from './lib/measure';
 import { options } from './lib/options';
 import { runPgbench } from './lib/pgbench';

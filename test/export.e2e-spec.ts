@@ -7,8 +7,8 @@ import type { Response } from 'supertest';
 import { createTestApp, TestApp } from './utils/app';
 import { expectStatus, OrderJson, ORDERS } from './utils/orders';
 import { expectProblem } from './utils/problem';
-import { expectedSearch, Query, SEARCH_PRODUCTS, searchOrders } from './utils/search-fixture';
-import { insertOrders, SeedOrder, seedBulkOrders } from './utils/seed-orders';
+import { expectedSearch, Query, SEARCH_PRODUCTS, seedSearchOrders } from './utils/search-fixture';
+import { SeedOrder, seedBulkOrders } from './utils/seed-orders';
 import { makeUser, TestUser } from './utils/tokens';
 
 const EXPORT = `${ORDERS}/export`;
@@ -81,14 +81,7 @@ describe('export: GET /api/orders/export', () => {
   beforeAll(async () => {
     t = await createTestApp();
     admin = makeUser('admin');
-    seeded = searchOrders(120, NOW);
-    const client = new Client({ connectionString: t.databaseUrl });
-    await client.connect();
-    try {
-      await insertOrders(client, seeded);
-    } finally {
-      await client.end();
-    }
+    seeded = await seedSearchOrders(t.databaseUrl, 120, NOW);
   });
 
   afterAll(async () => {

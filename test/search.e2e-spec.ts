@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { createTestApp, TestApp } from './utils/app';
 import { expectStatus, OrderJson, ORDERS } from './utils/orders';
 import { expectProblem } from './utils/problem';
@@ -7,9 +6,9 @@ import {
   Query,
   SEARCH_PRODUCTS,
   SEARCH_USERS,
-  searchOrders,
+  seedSearchOrders,
 } from './utils/search-fixture';
-import { SeedOrder, insertOrders, subtotalOf, totalOf } from './utils/seed-orders';
+import { SeedOrder, subtotalOf, totalOf } from './utils/seed-orders';
 import { makeUser, signToken, TestUser } from './utils/tokens';
 
 interface ListJson {
@@ -32,14 +31,7 @@ describe('admin search: GET /api/orders/all', () => {
   beforeAll(async () => {
     t = await createTestApp();
     admin = makeUser('admin');
-    seeded = searchOrders(COUNT, NOW);
-    const client = new Client({ connectionString: t.databaseUrl });
-    await client.connect();
-    try {
-      await insertOrders(client, seeded);
-    } finally {
-      await client.end();
-    }
+    seeded = await seedSearchOrders(t.databaseUrl, COUNT, NOW);
   });
 
   afterAll(async () => {

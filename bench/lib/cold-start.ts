@@ -1,7 +1,8 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './host';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../test/utils/service';
 import { memoryOf, startService } from './service';
 
 export interface ColdStart {
@@ -41,7 +42,7 @@ export async function measureColdStart(
       });
       times.push(service.readyAfterMs);
       if (run === 'restart') {
-        await new Promise((ok) => setTimeout(ok, 2000));
+        await sleep(2000);
         idleRssMiB = memoryOf(service.pid).rss;
       }
       await service.stop();

@@ -1,19 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { AddressInfo, createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Machine } from './report';
-
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => ok(port));
-    });
-  });
-}
 
 export function machine(postgres: string): Machine {
   const model = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1];

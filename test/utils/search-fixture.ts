@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { SEED_PAYMENTS, SEED_STATUSES, SeedOrder, totalOf } from './seed-orders';
+import { Client } from 'pg';
+import { insertOrders, SEED_PAYMENTS, SEED_STATUSES, SeedOrder, totalOf } from './seed-orders';
 
 /*
  * A set of orders made to trip a search up (mixed-case e-mails, names with LIKE wildcards,
@@ -42,7 +43,7 @@ function random(seed: number) {
   };
 }
 
-export function searchOrders(count: number, now: Date): SeedOrder[] {
+function searchOrders(count: number, now: Date): SeedOrder[] {
   const pick = random(42);
   const orders: SeedOrder[] = [];
   for (let i = 0; i < count; i++) {
@@ -74,6 +75,23 @@ export function searchOrders(count: number, now: Date): SeedOrder[] {
       carrier: i % 4 === 0 ? 'UPS, "ground"' : null,
       items,
     });
+  }
+  return orders;
+}
+
+/** Makes `count` such orders and writes them into the database at `databaseUrl`. */
+export async function seedSearchOrders(
+  databaseUrl: string,
+  count: number,
+  now: Date,
+): Promise<SeedOrder[]> {
+  const orders = searchOrders(count, now);
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await insertOrders(client, orders);
+  } finally {
+    await client.end();
   }
   return orders;
 }
