@@ -53,4 +53,27 @@ describe('TokenVerifier', () => {
       expect(tokens.userOf(requestWith(badClaims))).toBeUndefined();
     }
   });
+
+  it('knows a caller only by a token it has verified, until it expires, with the token', () => {
+    jest.useFakeTimers({ now: new Date('2026-11-30T12:00:00Z') });
+    const tokens = verifier();
+    const token = sign({ role: 'admin' }, 60);
+    const verify = jest.spyOn(jwt, 'verify');
+    expect(tokens.knownCaller(requestWith(token))).toBeUndefined();
+    expect(verify).not.toHaveBeenCalled();
+    tokens.userOf(requestWith(token));
+    expect(tokens.knownCaller(requestWith(token))).toEqual({
+      userId: USER_ID,
+      email: 'jane@example.com',
+      role: 'admin',
+      token,
+    });
+    expect(verify).toHaveBeenCalledTimes(1);
+    verify.mockRestore();
+    jest.setSystemTime(new Date('2026-11-30T12:01:00Z'));
+    expect(tokens.knownCaller(requestWith(token))).toBeUndefined();
+    const forged = sign({}, 3600, 'another-secret-that-is-long-enough');
+    tokens.userOf(requestWith(forged));
+    expect(tokens.knownCaller(requestWith(forged))).toBeUndefined();
+  });
 });

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { pipeline } from 'node:stream';
-import type { OrderResponseDto, OrderResult } from './dto/order-response.dto';
+import type { OrderResponseDto, OrderResult, OrderText } from './dto/order-response.dto';
 import type { CsvFile } from './order-export.service';
 
 /**
@@ -11,6 +11,18 @@ export function orderResponse(res: Response, result: OrderResult): OrderResponse
   res.setHeader('ETag', `"${result.order.version}"`);
   if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
   return result.order;
+}
+
+/** An order read as JSON text: the same headers, and the body as res.json() would type it. */
+export function orderTextResponse(res: Response, result: OrderText): string {
+  res.setHeader('ETag', `"${result.version}"`);
+  return jsonText(res, result.body);
+}
+
+/** JSON the service has as text already, typed as res.json() types what it writes. */
+export function jsonText(res: Response, body: string): string {
+  res.type('application/json');
+  return body;
 }
 
 /** A created order also says where it lives. */

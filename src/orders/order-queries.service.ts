@@ -3,10 +3,10 @@ import type { AuthUser } from '../auth/auth-user';
 import { DomainError } from '../common/errors/domain-error';
 import {
   OrderHistoryResponseDto,
+  orderJsonText,
   OrderListResponseDto,
-  OrderResult,
+  OrderText,
   presentEvent,
-  presentOrder,
 } from './dto/order-response.dto';
 import type { ListOrdersQueryDto } from './dto/list-orders-query.dto';
 import { searchFromQuery } from './dto/order-search-query';
@@ -15,6 +15,7 @@ import { decodeCursor, encodeCursor } from './order-cursor';
 import { OrderEventType } from './order-event.entity';
 import { invalidParameter, OrderSearch } from './order-search';
 import { OrderSearchRepository, SearchPage } from './order-search.repository';
+import type { OrderJsonRow } from './order-row.mapper';
 import type { Order } from './order.entity';
 import { OrdersRepository } from './orders.repository';
 
@@ -35,15 +36,22 @@ export class OrderQueriesService {
     private readonly search: OrderSearchRepository,
   ) {}
 
-  async findOne(id: string, viewer: AuthUser): Promise<OrderResult> {
-    return { order: presentOrder(await this.mustFind(id, viewer), viewer.role) };
+  async findOne(id: string, viewer: AuthUser): Promise<OrderText> {
+    return this.present(
+      await this.orders.findJsonById(id, ownerScope(viewer), viewer.role),
+      viewer,
+    );
   }
 
-  async findByNumber(orderNumber: string, viewer: AuthUser): Promise<OrderResult> {
-    // A customer asking for someone else's order hears exactly what a missing order says.
-    const order = await this.orders.findByNumber(orderNumber, ownerScope(viewer));
-    if (!order) throw orderNotFound();
-    return { order: presentOrder(order, viewer.role) };
+  async findByNumber(orderNumber: string, viewer: AuthUser): Promise<OrderText> {
+    const row = await this.orders.findJsonByNumber(orderNumber, ownerScope(viewer), viewer.role);
+    return this.present(row, viewer);
+  }
+
+  /** A customer asking for someone else's order hears exactly what a missing order says. */
+  private present(row: OrderJsonRow | undefined, viewer: AuthUser): OrderText {
+    if (!row) throw orderNotFound();
+    return { body: orderJsonText(row, viewer.role), version: row.version };
   }
 
   /** The order's events, oldest first; internal notes stay with the admins. */
@@ -62,13 +70,14 @@ export class OrderQueriesService {
   /**
    * A page of the orders the query selects (newest first unless sorted otherwise): by number
    * (`page`, with the total count) or after a cursor (keyset: stable while orders are created).
-   * `ownerId` limits it to one customer's orders.
+   * `ownerId` limits it to one customer's orders. The JSON of an OrderListResponseDto, its orders
+   * as PostgreSQL wrote them (see orderJsonText).
    */
   async list(
     viewer: AuthUser,
     query: ListOrdersQueryDto | SearchOrdersQueryDto,
     ownerId: string | null,
-  ): Promise<OrderListResponseDto> {
+  ): Promise<string> {
     const search = searchFromQuery(query, ownerId);
     const { limit } = query;
     if (query.cursor !== undefined) {
@@ -77,29 +86,20 @@ export class OrderQueriesService {
       }
       const after = decodeCursor(query.cursor, search);
       const [found, total] = await Promise.all([
-        this.search.page(search, after, 0, limit + 1),
+        this.search.page(search, after, 0, limit + 1, viewer.role),
         query.include_total ? this.search.count(search) : undefined,
       ]);
-      return {
-        ...this.present(viewer, search, found, limit),
-        ...(total === undefined ? {} : { total }),
-      };
+      const next_cursor = nextCursor(search, found, limit);
+      return listJson(viewer, found, limit, { limit, next_cursor, total });
     }
     const page = query.page ?? 1;
     const [found, total] = await Promise.all([
-      this.search.page(search, null, (page - 1) * limit, limit + 1),
+      this.search.page(search, null, (page - 1) * limit, limit + 1, viewer.role),
       this.search.count(search),
     ]);
-    const { orders, next_cursor } = this.present(viewer, search, found, limit);
-    return { orders, total, page, limit, pages: Math.ceil(total / limit), next_cursor };
-  }
-
-  /** One more order than the page holds was read: it says whether a next page exists. */
-  private present(viewer: AuthUser, search: OrderSearch, found: SearchPage, limit: number) {
-    const more = found.orders.length > limit;
-    const orders = found.orders.slice(0, limit).map((o) => presentOrder(o, viewer.role));
-    const next_cursor = more ? encodeCursor(search, found.positions[limit - 1]) : null;
-    return { orders, limit, next_cursor };
+    const pages = Math.ceil(total / limit);
+    const next_cursor = nextCursor(search, found, limit);
+    return listJson(viewer, found, limit, { total, page, limit, pages, next_cursor });
   }
 
   private async mustFind(id: string, viewer: AuthUser): Promise<Order> {
@@ -107,4 +107,20 @@ export class OrderQueriesService {
     if (!order) throw orderNotFound();
     return order;
   }
+}
+
+/** One more order than the page holds was read: it says whether a next page exists. */
+function nextCursor(search: OrderSearch, found: SearchPage, limit: number): string | null {
+  return found.orders.length > limit ? encodeCursor(search, found.positions[limit - 1]) : null;
+}
+
+/** `{"orders":[…], …rest}`; a member of `rest` that is undefined is left out, as in JSON. */
+function listJson(
+  viewer: AuthUser,
+  found: SearchPage,
+  limit: number,
+  rest: Omit<OrderListResponseDto, 'orders'>,
+): string {
+  const orders = found.orders.slice(0, limit).map((row) => orderJsonText(row, viewer.role));
+  return `{"orders":[${orders.join(',')}],${JSON.stringify(rest).slice(1)}`;
 }

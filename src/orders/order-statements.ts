@@ -1,4 +1,4 @@
-import { ORDER_COLUMNS } from './order-row.mapper';
+import { byViewer, ORDER_COLUMNS, orderJsonColumns } from './order-row.mapper';
 
 // Every statement is a constant: values travel as parameters, rows as JSON arrays.
 
@@ -71,8 +71,16 @@ export const SELECT_BY_ID = `SELECT ${ORDER_COLUMNS} FROM orders o
 export const SELECT_BY_ID_FOR_UPDATE = `SELECT ${ORDER_COLUMNS} FROM orders o
   WHERE o.id = $1 FOR UPDATE OF o`;
 
-export const SELECT_BY_NUMBER = `SELECT ${ORDER_COLUMNS} FROM orders o
-  WHERE o.order_number = $1 AND ($2::varchar IS NULL OR o.user_id = $2)`;
+/** The order as the API shows it, by id or by number (see orderJsonColumns). */
+export const SELECT_JSON_BY_ID = byViewer(
+  (viewer) => `SELECT ${orderJsonColumns(viewer)} FROM orders o
+  WHERE o.id = $1 AND ($2::varchar IS NULL OR o.user_id = $2)`,
+);
+
+export const SELECT_JSON_BY_NUMBER = byViewer(
+  (viewer) => `SELECT ${orderJsonColumns(viewer)} FROM orders o
+  WHERE o.order_number = $1 AND ($2::varchar IS NULL OR o.user_id = $2)`,
+);
 
 export const SELECT_HISTORY = `SELECT id::int AS id, type, from_status, to_status, from_payment_status,
   to_payment_status, details, actor_id, actor_role, reason, created_at

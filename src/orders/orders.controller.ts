@@ -20,15 +20,17 @@ import { IdempotencyKeyHeader, IfMatchVersions } from '../common/http-headers';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { ListOrdersQueryDto } from './dto/list-orders-query.dto';
 import { ExportOrdersQueryDto, SearchOrdersQueryDto } from './dto/search-orders-query.dto';
-import {
-  OrderHistoryResponseDto,
-  OrderListResponseDto,
-  OrderResponseDto,
-} from './dto/order-response.dto';
+import { OrderHistoryResponseDto, OrderResponseDto } from './dto/order-response.dto';
 import { CancelOrderDto, UpdateOrderDto, UpdateStatusDto } from './dto/update-order.dto';
 import { OrderChangesService } from './order-changes.service';
 import { OrderExportService } from './order-export.service';
-import { createdOrderResponse, orderResponse, sendCsv } from './order-headers';
+import {
+  createdOrderResponse,
+  jsonText,
+  orderResponse,
+  orderTextResponse,
+  sendCsv,
+} from './order-headers';
 import { OrderNumberPipe } from './order-number.pipe';
 import {
   CancelOrderDocs,
@@ -78,8 +80,9 @@ export class OrdersController {
   listMine(
     @CurrentUser() user: AuthUser,
     @Query() q: ListOrdersQueryDto,
-  ): Promise<OrderListResponseDto> {
-    return this.queries.list(user, q, user.userId);
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    return this.queries.list(user, q, user.userId).then((body) => jsonText(res, body));
   }
 
   /** Every order, searched and sorted (admins). */
@@ -89,8 +92,9 @@ export class OrdersController {
   listAll(
     @CurrentUser() user: AuthUser,
     @Query() q: SearchOrdersQueryDto,
-  ): Promise<OrderListResponseDto> {
-    return this.queries.list(user, q, null);
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    return this.queries.list(user, q, null).then((body) => jsonText(res, body));
   }
 
   /** Every order the search selects, as a CSV download (admins). Declared before `:id`. */
@@ -108,8 +112,8 @@ export class OrdersController {
     @CurrentUser() user: AuthUser,
     @Param('order_number', OrderNumberPipe) orderNumber: string,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<OrderResponseDto> {
-    return this.queries.findByNumber(orderNumber, user).then((r) => orderResponse(res, r));
+  ): Promise<string> {
+    return this.queries.findByNumber(orderNumber, user).then((r) => orderTextResponse(res, r));
   }
 
   /** One order (owner or admin). */
@@ -119,8 +123,8 @@ export class OrdersController {
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
     @Res({ passthrough: true }) res: Response,
-  ): Promise<OrderResponseDto> {
-    return this.queries.findOne(id, user).then((r) => orderResponse(res, r));
+  ): Promise<string> {
+    return this.queries.findOne(id, user).then((r) => orderTextResponse(res, r));
   }
 
   /** The order's history, oldest first (owner or admin). */

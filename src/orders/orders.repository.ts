@@ -5,15 +5,17 @@ import { ReadReplicas } from '../database/read-replicas';
 import type { HistoryEntry } from './order-change-plan';
 import type { OrderEvent } from './order-event.entity';
 import type { OrderItem, StockStatus } from './order-item.entity';
-import { historyFromRow, money, orderFromRow } from './order-row.mapper';
+import type { Role } from '../auth/auth-user';
+import { historyFromRow, money, orderFromRow, type OrderJsonRow } from './order-row.mapper';
 import {
   INSERT_HISTORY,
   INSERT_ORDER,
   REPLACE_RESERVATION,
   SELECT_BY_ID,
   SELECT_BY_ID_FOR_UPDATE,
-  SELECT_BY_NUMBER,
   SELECT_HISTORY,
+  SELECT_JSON_BY_ID,
+  SELECT_JSON_BY_NUMBER,
   SELECT_STOCK_LINES,
   SELECT_UNPAID_BEFORE,
   SET_STOCK_STATUS,
@@ -174,12 +176,29 @@ export class OrdersRepository {
     return rows[0] && orderFromRow(rows[0]);
   }
 
-  async findByNumber(orderNumber: string, ownerId: string | null): Promise<Order | undefined> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query(SELECT_BY_NUMBER, [
+  /** The order as the API shows it to `viewer`, by id or by number (see orderJsonColumns). */
+  async findJsonById(
+    id: string,
+    ownerId: string | null,
+    viewer: Role,
+  ): Promise<OrderJsonRow | undefined> {
+    const rows: OrderJsonRow[] = await this.dataSource.query(SELECT_JSON_BY_ID[viewer], [
+      id,
+      ownerId,
+    ]);
+    return rows[0];
+  }
+
+  async findJsonByNumber(
+    orderNumber: string,
+    ownerId: string | null,
+    viewer: Role,
+  ): Promise<OrderJsonRow | undefined> {
+    const rows: OrderJsonRow[] = await this.dataSource.query(SELECT_JSON_BY_NUMBER[viewer], [
       orderNumber,
       ownerId,
     ]);
-    return rows[0] && orderFromRow(rows[0]);
+    return rows[0];
   }
 
   /** From a replica when one is current: a history may trail the latest change by a moment. */

@@ -4,6 +4,8 @@ import type { Address, Order, OrderFlag } from '../order.entity';
 import { AddressDto } from './create-order.dto';
 import type { ProductAttributes } from '../order-item.entity';
 import { centsToAmount } from '../../common/money';
+import { compactJson } from '../../common/json-text';
+import type { OrderJsonRow } from '../order-row.mapper';
 import type { OrderEvent, OrderEventType } from '../order-event.entity';
 
 /** The product's attributes as they were when the order was placed. */
@@ -103,6 +105,31 @@ export class OrderListResponseDto {
   pages?: number;
   /** Send it back as `cursor` for the next page; null on the last page. */
   next_cursor: string | null;
+}
+
+/** One order read as JSON text (see orderJsonColumns), with what its headers say. */
+export interface OrderText {
+  /** The JSON of an OrderResponseDto. */
+  body: string;
+  version: number;
+}
+
+/** allowed_transitions as JSON, by viewer and what the order process's guards look at. */
+const transitionsJson = new Map<string, string>();
+
+/**
+ * The order as presentOrder() shows it, from the JSON PostgreSQL wrote (see orderJsonColumns):
+ * its spacing taken out and allowed_transitions, which the order process decides, added last.
+ */
+export function orderJsonText(row: OrderJsonRow, viewer: Actor): string {
+  const key = `${viewer} ${row.status} ${row.payment_status} ${row.held_from}`;
+  let transitions = transitionsJson.get(key);
+  if (transitions === undefined) {
+    transitions = JSON.stringify(allowedTransitions(row, viewer));
+    transitionsJson.set(key, transitions);
+  }
+  const body = compactJson(row.body);
+  return `${body.slice(0, -1)},"allowed_transitions":${transitions}}`;
 }
 
 /** What a handler returns for one order; the controller turns it into body and headers. */
