@@ -32,6 +32,10 @@
  *                           before a change, for an A/B comparison); default dist/main.js
  *   --node-arg <arg>        extra node option for the service (repeatable), e.g. --cpu-prof
  *   --keep-db               keep the database at the end (to look into it), instead of dropping it
+ *   --memory-limit <MiB>    the service's memory cgroup (each instance its own); default the
+ *                           Deployment's limit (deploy/k8s/deployment.yaml), as in its container;
+ *                           `none` for the host's memory (lib/memory-limit.ts). The service always
+ *                           gets the node options of the Dockerfile's CMD, then --node-arg's.
  *   --out <file>            where to write the JSON (default bench/results/<date>.json;
  *                           quick runs: bench/results/<date>.quick.tmp, not kept in git)
  *
@@ -40,6 +44,7 @@
  * NATS_SERVER_BIN (default: nats-server on PATH, else /usr/sbin/nats-server).
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { FakeProductService } from '../test/fakes/product-service';
@@ -58,11 +63,14 @@ import { options } from './lib/options';
 import { runPgbench } from './lib/pgbench';
 import { comparePublishing, markdown, type BenchReport, type ScenarioResult } from './lib/report';
 import { allScenarios, cursorWalk } from './lib/scenarios';
+import { imageNodeOptions } from './lib/memory-limit';
 import { memoryOf, SERVICE_MAIN, startService } from './lib/service';
 
 const ROOT = resolve(__dirname, '..');
 const SECRET = 'order-bench-secret-not-used-anywhere-else';
 const TOTAL_ORDERS = 100_000;
+/** When the service's idle RSS is read a second time (see the measurement). */
+const IDLE_SETTLED_MS = 30_000;
 const CUSTOMER_ORDERS = 1_000;
 const CUSTOMERS = 1_000;
 /** Other customers: about 50 orders each, so every customer's list has a full page of 20. */
@@ -138,12 +146,34 @@ async function main(): Promise<void> {
       ...opts.settings,
     };
     const captureFile = join(tmpdir(), `order-bench-sql-${process.pid}.json`);
+    // As the image runs it (its CMD's node options), in its Deployment's memory limit.
+    const nodeArgs = [...imageNodeOptions(), ...opts.nodeArgs];
     const service = await startService(settings, await freePort(), captureFile, {
       main: opts.main,
-      nodeArgs: opts.nodeArgs,
+      nodeArgs,
+      memoryLimitMiB: opts.memoryLimitMiB,
     });
     cleanups.push(() => service.stop());
-    log(`service started (pid ${service.pid}) on ${service.url}`);
+    const memoryLimit: BenchReport['memoryLimit'] =
+      typeof service.memory === 'object'
+        ? { limitMiB: service.memory.limitMiB, heapLimitMiB: service.memory.heapLimitMiB }
+        : { none: service.memory ?? '--memory-limit none' };
+    log(
+      `service started (pid ${service.pid}) on ${service.url}, ` +
+        ('limitMiB' in memoryLimit
+          ? `memory limit ${memoryLimit.limitMiB} MiB (V8 heap limit ${memoryLimit.heapLimitMiB.toFixed(0)} MiB)`
+          : `no memory limit: ${memoryLimit.none}`),
+    );
+    // Idle: ready, nothing asked of it yet (the start-up's garbage counts, as after a deploy);
+    // then once V8's memory reducer, which runs after some seconds without allocation, has
+    // given that garbage back.
+    await sleep(2000);
+    const idleRssMiB = memoryOf(service.pid).rss;
+    await sleep(IDLE_SETTLED_MS - 2000);
+    const idleSettledRssMiB = memoryOf(service.pid).rss;
+    log(
+      `idle RSS ${idleRssMiB.toFixed(0)} MiB, ${IDLE_SETTLED_MS / 1000} s after ready ${idleSettledRssMiB.toFixed(0)} MiB`,
+    );
 
     const client = await connect(db.url);
     cleanups.push(() => client.end());
@@ -163,7 +193,8 @@ async function main(): Promise<void> {
         `${captureFile}.events`,
         {
           main: opts.main,
-          nodeArgs: opts.nodeArgs,
+          nodeArgs,
+          memoryLimitMiB: opts.memoryLimitMiB,
         },
       );
       const running = events;
@@ -295,6 +326,10 @@ async function main(): Promise<void> {
       publishing: comparePublishing(results, 'create-1', 'create-1-events'),
       explain: explained,
       serviceVmHwmMiB,
+      idleRssMiB,
+      idleSettledRssMiB,
+      memoryLimit,
+      nodeArgs,
       coldStart,
       loadAverage: { before: loadBefore, after: loadAfter },
     };

@@ -52,7 +52,7 @@ export class PublishingBench {
     client: Client,
     database: string,
     captureFile: string,
-    options: { main?: string; nodeArgs?: string[] },
+    options: { main?: string; nodeArgs?: string[]; memoryLimitMiB?: number },
   ): Promise<PublishingBench> {
     const nats = await startNatsServer();
     try {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { deployedMemoryLimitMiB } from './memory-limit';
 
 /** The command line of bench/run.ts (its header comment documents each option). */
 export function options() {
@@ -15,6 +16,7 @@ export function options() {
       'node-arg': { type: 'string', multiple: true, default: [] },
       out: { type: 'string' },
       'keep-db': { type: 'boolean', default: false },
+      'memory-limit': { type: 'string' },
     },
     strict: true,
   });
@@ -40,7 +42,16 @@ export function options() {
     nodeArgs: values['node-arg'],
     out: values.out,
     keepDb: values['keep-db'],
+    /** MiB, or undefined for none; by default the Deployment's limit (memory-limit.ts). */
+    memoryLimitMiB: memoryLimit(values['memory-limit']),
   };
+}
+
+function memoryLimit(value: string | undefined): number | undefined {
+  if (value === 'none') return undefined;
+  if (value === undefined) return deployedMemoryLimitMiB();
+  if (!/^\d+$/.test(value)) throw new Error(`--memory-limit takes MiB or none, got ${value}`);
+  return Number(value);
 }
 
 export type BenchOptions = ReturnType<typeof options>;

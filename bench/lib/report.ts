@@ -142,6 +142,14 @@ export interface BenchReport {
   ceilingWorkloads: Record<string, string>;
   explain: ExplainResult[];
   serviceVmHwmMiB: number;
+  /** VmRSS of the service two seconds after it was ready, before seeding or any request. */
+  idleRssMiB: number;
+  /** The same 30 s after ready, still before any request. */
+  idleSettledRssMiB: number;
+  /** The memory cgroup the service ran in (memory-limit.ts), or why it ran without one. */
+  memoryLimit: { limitMiB: number; heapLimitMiB: number } | { none: string };
+  /** The service's node options: the Dockerfile CMD's, then --node-arg's. */
+  nodeArgs: string[];
   /** `npm start` on the embedded database (run unless --only leaves `cold-start` out). */
   coldStart?: ColdStart;
   /** The machine's 1-minute load average at the start and after the HTTP scenarios. */
@@ -163,7 +171,14 @@ export function markdown(report: BenchReport): string {
       `${m.cpus} × ${m.model}, ${m.ramGiB} GiB RAM, Node ${m.node}, ${m.postgres}. ` +
       'Service, PostgreSQL, the fake Product Service and autocannon share the machine ' +
       `(load average ${fixed(report.loadAverage.before, 2)} before the run, ` +
-      `${fixed(report.loadAverage.after, 2)} after the HTTP scenarios). Service peak RSS over the run (VmHWM): ` +
+      `${fixed(report.loadAverage.after, 2)} after the HTTP scenarios). ` +
+      ('limitMiB' in report.memoryLimit
+        ? `The service ran in a memory cgroup of ${report.memoryLimit.limitMiB} MiB, the Deployment's limit ` +
+          `(V8 heap limit ${fixed(report.memoryLimit.heapLimitMiB, 0)} MiB). `
+        : `The service ran without a memory limit: ${report.memoryLimit.none}. `) +
+      `Node options: ${report.nodeArgs.join(' ') || 'none'}. ` +
+      `Its RSS idle after start: ${fixed(report.idleRssMiB, 0)} MiB 2 s after ready, ` +
+      `${fixed(report.idleSettledRssMiB, 0)} MiB 30 s after; peak over the run (VmHWM): ` +
       `${fixed(report.serviceVmHwmMiB, 0)} MiB.`,
     '',
     table(

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Environment } from '../../src/config/environment';
+import { createMemoryCgroup, inCgroup, type MemoryCgroup } from './memory-limit';
 
 const ROOT = resolve(__dirname, '..', '..');
 export const SERVICE_MAIN = resolve(ROOT, 'dist', 'main.js');
@@ -15,6 +16,8 @@ export interface BenchService {
   url: string;
   /** From spawning the process to its first 200 from /health/ready. */
   readyAfterMs: number;
+  /** The memory cgroup it runs in, or why it runs without one (see memory-limit.ts). */
+  memory?: MemoryCgroup | string;
   output(): string;
   stop(): Promise<void>;
 }
@@ -27,8 +30,14 @@ export async function startService(
   settings: Record<string, string>,
   port: number,
   captureFile: string,
-  options: { main?: string; nodeArgs?: string[]; pollMs?: number } = {},
+  options: { main?: string; nodeArgs?: string[]; pollMs?: number; memoryLimitMiB?: number } = {},
 ): Promise<BenchService> {
+  // Its own cgroup, as each pod is its own container.
+  const memory =
+    options.memoryLimitMiB === undefined
+      ? undefined
+      : createMemoryCgroup(`order-bench-${process.pid}-${port}`, options.memoryLimitMiB);
+  const cgroup = typeof memory === 'object' ? memory : undefined;
   const spawned = performance.now();
   const known = new Set(Object.keys(new Environment()));
   const env: NodeJS.ProcessEnv = {};
@@ -46,7 +55,11 @@ export async function startService(
   if (options.main) env.NODE_PATH = resolve(ROOT, 'node_modules');
   const main = options.main ? resolve(options.main) : SERVICE_MAIN;
   const args = [...(options.nodeArgs ?? []), '-r', CAPTURE_HOOK, main];
-  const child = spawn(process.execPath, args, {
+  // `exec` keeps the shell's pid: child.pid is the service's.
+  const [command, argv] = cgroup
+    ? ['/bin/sh', [...inCgroup(cgroup.procs), process.execPath, ...args]]
+    : [process.execPath, args];
+  const child = spawn(command, argv, {
     env,
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,15 +71,27 @@ export async function startService(
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+  // Removable once its last process has gone.
+  const removeCgroup = () => {
+    try {
+      cgroup?.remove();
+    } catch {
+      // A process of it still runs (an embedded database's); an empty cgroup costs nothing.
+    }
+  };
   let dead = false;
   void exited.then(() => (dead = true));
 
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (dead) throw new Error(`the service exited during start-up:\n${out}`);
+    if (dead) {
+      removeCgroup();
+      throw new Error(`the service exited during start-up:\n${out}`);
+    }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
+      void exited.then(removeCgroup);
       throw new Error(`the service was not ready after 60 s:\n${out}`);
     }
     try {
@@ -83,6 +108,7 @@ export async function startService(
     port,
     url,
     readyAfterMs: performance.now() - spawned,
+    memory,
     output: () => out,
     async stop() {
       if (dead) return;
@@ -90,6 +116,7 @@ export async function startService(
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
       clearTimeout(timer);
+      removeCgroup();
     },
   };
 }

@@ -37,10 +37,8 @@ export class OrderQueriesService {
   ) {}
 
   async findOne(id: string, viewer: AuthUser): Promise<OrderText> {
-    return this.present(
-      await this.orders.findJsonById(id, ownerScope(viewer), viewer.role),
-      viewer,
-    );
+    const row = await this.orders.findJsonById(id, ownerScope(viewer), viewer.role);
+    return this.present(row, viewer);
   }
 
   async findByNumber(orderNumber: string, viewer: AuthUser): Promise<OrderText> {
