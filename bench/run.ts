@@ -83,6 +83,7 @@ const LISTERS = Array.from(
 
 async function main(): Promise<void> {
   const opts = options();
+  const selected = (name: string) => !opts.only || opts.only.includes(name);
   if (!opts.main && !existsSync(SERVICE_MAIN)) {
     throw new Error(`${SERVICE_MAIN} is missing: run \`npm run build\` (npm run bench does).`);
   }
@@ -179,7 +180,7 @@ async function main(): Promise<void> {
     cleanups.push(() => client.end());
     const postgres = (await client.query<{ version: string }>('SELECT version()')).rows[0].version;
 
-    const wantEvents = opts.only?.includes('create-1-events') ?? true;
+    const wantEvents = selected('create-1-events');
     let events: PublishingBench | undefined;
     if (wantEvents) {
       if (settings.NATS_URL) {
@@ -222,9 +223,12 @@ async function main(): Promise<void> {
     const admin = {
       Authorization: `Bearer ${signToken({ role: 'admin', email: 'admin@example.com' }, { secret: SECRET })}`,
     };
-    const cursorPaths = await cursorWalk(service.url, customer, CUSTOMER_ORDERS / 20);
+    // The walk reads 50 pages through the service: only when its scenario runs.
+    const cursorPaths = selected('cursor-walk')
+      ? await cursorWalk(service.url, customer, CUSTOMER_ORDERS / 20)
+      : [];
     const all = allScenarios(SECRET, customerId, customerOrders, CUSTOMERS, LISTERS, cursorPaths);
-    const scenarios = all.filter((s) => !opts.only || opts.only.includes(s.name));
+    const scenarios = all.filter((s) => selected(s.name));
     // Reads first, so that they see exactly the seeded table.
     scenarios.sort((a, b) => Number(a.lines !== undefined) - Number(b.lines !== undefined));
 
@@ -237,7 +241,9 @@ async function main(): Promise<void> {
     );
     const explained = [
       ...captures.explained,
-      ...(await explainSearches(client, service, captureFile, admin, customerId)),
+      ...(selected('search')
+        ? await explainSearches(client, service, captureFile, admin, customerId)
+        : []),
     ];
 
     // Each scenario's ceiling: pgbench on what its captured requests sent (lib/ceiling.ts).
@@ -299,7 +305,7 @@ async function main(): Promise<void> {
     const serviceVmHwmMiB = memoryOf(service.pid).hwm;
     const loadAfter = loadavg()[0];
     let coldStart: ColdStart | undefined;
-    if (!opts.only || opts.only.includes('cold-start')) {
+    if (selected('cold-start')) {
       coldStart = await measureColdStart(SECRET, opts.main, captureFile);
       log(
         `cold start on the embedded database: ${coldStart.firstMs.toFixed(0)} ms with a new ` +

@@ -3,7 +3,8 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { httpLoggerOptions } from './logging/logging.module';
-import type { NextFunction, Request, Response } from 'express';
+import { json, Router, type NextFunction, type Request, type Response } from 'express';
+import { forRequestsWithBody, staticHeaders } from './common/http-layers';
 import {
   checkBodyShape,
   refuseWideJson,
@@ -52,6 +53,27 @@ function trustProxy(value: string): boolean | number | string {
 }
 
 /**
+ * The body's checks and its parser, in this order, as one router: for requests with a body only
+ * (forRequestsWithBody). What they refuse goes on to the error handler after them.
+ */
+function bodyParsing(): Router {
+  const body = Router();
+  body.use(requireJsonBody);
+  // Must come right before the parser, which it stops early (see http-middleware.ts).
+  body.use(refuseWideJsonEarly);
+  body.use(
+    json({
+      limit: BODY_LIMIT,
+      verify: (req: IncomingMessage, res: ServerResponse, raw: Buffer, encoding: string) => {
+        refuseWideJson(req, res, raw, encoding);
+        keepWebhookRawBody(req, res, raw);
+      },
+    }),
+  );
+  return body;
+}
+
+/**
  * What must be set on the application object itself rather than declared in AppModule. main.ts
  * and the e2e suite both call this, so tests run the same HTTP stack as production.
  */
@@ -61,10 +83,12 @@ export function configureApp(app: NestExpressApplication): void {
   app.use(assignRequestId);
   app.use(pinoHttp(httpLoggerOptions(config)));
   app.use(
-    helmet({
-      // The service is reached over plain HTTP inside a cluster; TLS ends at the ingress.
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-    }),
+    staticHeaders(
+      helmet({
+        // The service is reached over plain HTTP inside a cluster; TLS ends at the ingress.
+        contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+      }),
+    ),
   );
   app.set('trust proxy', trustProxy(config.TRUST_PROXY));
   if (config.CORS_ORIGINS.length > 0) {
@@ -93,17 +117,9 @@ export function configureApp(app: NestExpressApplication): void {
     router: { stack: RouteLayer[] };
   };
   app.use(methodNotAllowed(() => express.router.stack));
-  app.use(requireJsonBody);
-  // Must come right before the parser, which it stops early (see http-middleware.ts).
-  app.use(refuseWideJsonEarly);
-  app.useBodyParser('json', {
-    limit: BODY_LIMIT,
-    verify: (req: IncomingMessage, res: ServerResponse, raw: Buffer, encoding: string) => {
-      refuseWideJson(req, res, raw, encoding);
-      keepWebhookRawBody(req, res, raw);
-    },
-  });
-  // Body-parser failures happen before Nest's router; answer them in the same problem shape.
+  app.use(forRequestsWithBody(bodyParsing()));
+  // What was refused so far, the body's parse failures among them, happens before Nest's
+  // router; answer it in the same problem shape.
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     const error = toDomainError(err);

@@ -60,17 +60,23 @@ export function methodNotAllowed(routerStack: () => RouteLayer[]) {
         return typeof path === 'string' && !path.includes('*');
       })
       .map((layer) => ({ layer, methods: layer.route!._methods!() }));
+    const path = req.path;
+    const matches = (layer: RouteLayer): boolean => {
+      try {
+        return Boolean(layer.match(path));
+      } catch {
+        return false; // an undecodable path: the router answers it
+      }
+    };
+    // Nearly every request is for a route that answers its method: one match settles it.
+    for (const { layer, methods } of routes) {
+      if (methods.includes(req.method) && matches(layer)) return next();
+    }
     const allowed = new Set<string>();
     for (const { layer, methods } of routes) {
-      let matched: unknown;
-      try {
-        matched = layer.match(req.path);
-      } catch {
-        matched = false; // an undecodable path: the router answers it
-      }
-      if (matched) methods.forEach((m) => allowed.add(m));
+      if (matches(layer)) methods.forEach((m) => allowed.add(m));
     }
-    if (allowed.size === 0 || allowed.has(req.method)) return next();
+    if (allowed.size === 0) return next();
     allowed.add('OPTIONS');
     const allow = [...allowed].join(', ');
     res.setHeader('Allow', allow);

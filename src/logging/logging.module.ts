@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { stdSerializers } from 'pino';
 import type { Options } from 'pino-http';
 import type { AuthUser } from '../auth/auth-user';
 import { appConfig, type AppConfig } from '../config/app.config';
@@ -58,14 +59,19 @@ export function httpLoggerOptions(config: AppConfig): Options<LoggedRequest, Ser
     autoLogging: {
       ignore: (req: LoggedRequest) => QUIET_PATHS.has(req.url?.split('?')[0] ?? ''),
     },
-    // Whitelists, not blacklists: headers (Authorization, cookies) are never logged.
+    // Whitelists, not blacklists: headers (Authorization, cookies) are never logged. They read
+    // the request and response themselves: pino-http's wrappers would first copy every field
+    // of both (headers included) into objects only to have them dropped here, on every request.
+    wrapSerializers: false,
     serializers: {
-      req: (req: LoggedRequest & { raw?: LoggedRequest }) => ({
+      req: (req: LoggedRequest) => ({
         id: req.id,
         method: req.method,
-        path: (req.raw?.originalUrl ?? req.url ?? '').split('?')[0],
+        path: (req.originalUrl ?? req.url ?? '').split('?')[0],
       }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+      // What pino-http puts there when it wraps the serializers (its wrapper of this one is it).
+      err: stdSerializers.err,
     },
     redact: {
       paths: ['req.headers', 'res.headers', '*.token', '*.authorization'],

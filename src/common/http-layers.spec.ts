@@ -1,0 +1,79 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import helmet from 'helmet';
+import { hasBody, staticHeaders } from './http-layers';
+
+/** A response that keeps what is set on it, in order. */
+function response() {
+  const calls: string[] = [];
+  const res = {
+    setHeader: (name: string, value: unknown) => calls.push(`set ${name}: ${String(value)}`),
+    removeHeader: (name: string) => calls.push(`remove ${name}`),
+  };
+  return { calls, res: res as unknown as Response & ServerResponse };
+}
+
+function run(handler: RequestHandler, req: object, res: Response): Promise<unknown> {
+  return new Promise((done) => void handler(req as Request, res, done as NextFunction));
+}
+
+describe('staticHeaders', () => {
+  it("sets helmet's headers, in helmet's order, without running helmet again", async () => {
+    const options = { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } };
+    const direct = response();
+    await run(helmet(options), {}, direct.res);
+    expect(direct.calls.length).toBeGreaterThan(10);
+
+    const replayed = staticHeaders(helmet(options));
+    for (let i = 0; i < 2; i++) {
+      const again = response();
+      await expect(run(replayed, {}, again.res)).resolves.toBeUndefined();
+      expect(again.calls).toEqual(direct.calls);
+    }
+  });
+
+  it('refuses, at start-up, a middleware that reads the request', () => {
+    const perRequest: RequestHandler = (req, res, next) => {
+      res.setHeader('X-Seen', String(req.headers.host));
+      next();
+    };
+    expect(() => staticHeaders(perRequest)).toThrow(/read req\.headers/);
+  });
+
+  it('refuses one that reads the response beyond setting headers', () => {
+    const nonce: RequestHandler = (_req, res, next) => {
+      res.setHeader('X-Nonce', String(res.locals.nonce));
+      next();
+    };
+    expect(() => staticHeaders(nonce)).toThrow(/read res\.locals/);
+  });
+
+  it('refuses one that does not pass the request on at once', () => {
+    const later: RequestHandler = (_req, _res, next) => void setImmediate(next);
+    expect(() => staticHeaders(later)).toThrow(/did not pass the request on/);
+  });
+});
+
+describe('hasBody', () => {
+  const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
+
+  it('is what body-parser skips on: neither Transfer-Encoding nor a numeric Content-Length', () => {
+    // type-is's own test, which body-parser applies before reading a body.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const typeIs = require('type-is') as { hasBody(req: IncomingMessage): boolean };
+    const cases: Record<string, string>[] = [
+      {},
+      { 'content-length': '0' },
+      { 'content-length': '12' },
+      { 'content-length': 'abc' },
+      { 'transfer-encoding': 'chunked' },
+      { 'transfer-encoding': '' },
+      { 'content-type': 'application/json' },
+    ];
+    for (const headers of cases) {
+      expect([headers, hasBody(req(headers))]).toEqual([headers, typeIs.hasBody(req(headers))]);
+    }
+    expect(hasBody(req({}))).toBe(false);
+    expect(hasBody(req({ 'content-length': '0' }))).toBe(true);
+  });
+});
