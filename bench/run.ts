@@ -48,11 +48,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { FakeProductService } from '../test/fakes/product-service';
-import { DEMO_PRODUCTS } from '../src/product-client/demo-catalog';
-import { signToken } from '../test/utils/tokens';
 import { captureScenarios, explainSearches, type Captures } from './lib/capture';
 import { createWorkload, readWorkload, type CeilingWorkload } from './lib/ceiling';
-import { connect, createDatabase, seed, type BenchDatabase } from './lib/database';
+import { connect, createDatabase, type BenchDatabase } from './lib/database';
 import { PublishingBench } from './lib/events';
 import { measureColdStart, type ColdStart } from './lib/cold-start';
 import { measureExport } from './lib/export';
@@ -62,24 +60,21 @@ import { measure, type MeasureContext, type Scenario } from './lib/measure';
 import { options } from './lib/options';
 import { runPgbench } from './lib/pgbench';
 import { comparePublishing, markdown, type BenchReport, type ScenarioResult } from './lib/report';
-import { allScenarios, cursorWalk } from './lib/scenarios';
 import { imageNodeOptions } from './lib/memory-limit';
 import { memoryOf, SERVICE_MAIN, startService } from './lib/service';
+import {
+  ADMIN,
+  CUSTOMER_ID,
+  planScenarios,
+  SECRET,
+  seedOrders,
+  serviceSettings,
+  TOTAL_ORDERS,
+} from './lib/plan';
 
 const ROOT = resolve(__dirname, '..');
-const SECRET = 'order-bench-secret-not-used-anywhere-else';
-const TOTAL_ORDERS = 100_000;
 /** When the service's idle RSS is read a second time (see the measurement). */
 const IDLE_SETTLED_MS = 30_000;
-const CUSTOMER_ORDERS = 1_000;
-const CUSTOMERS = 1_000;
-/** Other customers: about 50 orders each, so every customer's list has a full page of 20. */
-const OTHER_CUSTOMERS = 2_000;
-/** Customers whose lists list-mine reads, in turn (the seed's user ids, lib/database.ts). */
-const LISTERS = Array.from(
-  { length: 64 },
-  (_, i) => 'b0b0' + (i + 1).toString(16).padStart(20, '0'),
-);
 
 async function main(): Promise<void> {
   const opts = options();
@@ -126,26 +121,7 @@ async function main(): Promise<void> {
     fake.recordRequests = false;
     cleanups.push(() => fake.close());
 
-    const huge = '1000000000';
-    const settings: Record<string, string> = {
-      NODE_ENV: 'production',
-      SECRET_KEY: SECRET,
-      LOG_LEVEL: 'warn',
-      DEBUG: 'false',
-      MIGRATIONS_RUN: 'true',
-      DATABASE_URL: db.url,
-      PRODUCT_SERVICE_URL: fake.url,
-      // Limits that never bite, over the shortest window: the in-memory limiter keeps one entry
-      // per request in the window, for each caller, and each request filters its caller's
-      // list. In production a caller's list is cut at its limit (300 a minute by default); a
-      // minute of one bench caller's requests at full speed is 30,000 entries, a tenth of the
-      // get-one scenario's CPU, which no deployment would see.
-      RATE_LIMIT_WINDOW_MS: '1000',
-      RATE_LIMIT_PER_USER: huge,
-      RATE_LIMIT_PER_IP: huge,
-      RATE_LIMIT_ORDER_CREATION: huge,
-      ...opts.settings,
-    };
+    const settings = serviceSettings(db.url, fake.url, opts.settings);
     const captureFile = join(tmpdir(), `order-bench-sql-${process.pid}.json`);
     // As the image runs it (its CMD's node options), in its Deployment's memory limit.
     const nodeArgs = [...imageNodeOptions(), ...opts.nodeArgs];
@@ -203,34 +179,10 @@ async function main(): Promise<void> {
       log(`events-on service started (pid ${events.service.pid}), NATS at ${events.natsUrl}`);
     }
 
-    const customerId = 'c0ffee' + '0'.repeat(12) + '000001';
     const started = Date.now();
-    const customerOrders = await seed(
-      client,
-      {
-        totalOrders: TOTAL_ORDERS,
-        customerId,
-        customerOrders: CUSTOMER_ORDERS,
-        otherCustomers: OTHER_CUSTOMERS,
-      },
-      DEMO_PRODUCTS,
-    );
+    const customerOrders = await seedOrders(client);
     log(`seeded ${TOTAL_ORDERS} orders in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-
-    const customer = {
-      Authorization: `Bearer ${signToken({ userId: customerId, email: 'big.spender@example.com' }, { secret: SECRET })}`,
-    };
-    const admin = {
-      Authorization: `Bearer ${signToken({ role: 'admin', email: 'admin@example.com' }, { secret: SECRET })}`,
-    };
-    // The walk reads 50 pages through the service: only when its scenario runs.
-    const cursorPaths = selected('cursor-walk')
-      ? await cursorWalk(service.url, customer, CUSTOMER_ORDERS / 20)
-      : [];
-    const all = allScenarios(SECRET, customerId, customerOrders, CUSTOMERS, LISTERS, cursorPaths);
-    const scenarios = all.filter((s) => selected(s.name));
-    // Reads first, so that they see exactly the seeded table.
-    scenarios.sort((a, b) => Number(a.lines !== undefined) - Number(b.lines !== undefined));
+    const scenarios = await planScenarios(service.url, customerOrders, selected);
 
     const captures: Captures = await captureScenarios(
       client,
@@ -242,7 +194,7 @@ async function main(): Promise<void> {
     const explained = [
       ...captures.explained,
       ...(selected('search')
-        ? await explainSearches(client, service, captureFile, admin, customerId)
+        ? await explainSearches(client, service, captureFile, ADMIN, CUSTOMER_ID)
         : []),
     ];
 

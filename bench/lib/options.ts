@@ -21,12 +21,6 @@ export function options() {
     strict: true,
   });
   const quick = values.quick;
-  const settings: Record<string, string> = {};
-  for (const pair of values.env) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new Error(`--env takes KEY=VALUE, got ${pair}`);
-    settings[pair.slice(0, at)] = pair.slice(at + 1);
-  }
   const only = values.only?.split(',').map((s) => s.trim());
   // Publishing on is measured against publishing off, run beside it: one brings the other.
   if (only?.includes('create-1-events') && !only.includes('create-1')) only.push('create-1');
@@ -37,7 +31,7 @@ export function options() {
     connections: values.connections.split(',').map(Number),
     only,
     pgbench: !values['no-pgbench'],
-    settings,
+    settings: settingsOf(values.env),
     main: values.service,
     nodeArgs: values['node-arg'],
     out: values.out,
@@ -47,7 +41,19 @@ export function options() {
   };
 }
 
-function memoryLimit(value: string | undefined): number | undefined {
+/** The service settings of --env KEY=VALUE options. */
+export function settingsOf(pairs: string[]): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`--env takes KEY=VALUE, got ${pair}`);
+    settings[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return settings;
+}
+
+/** --memory-limit: MiB, or undefined for none; by default the Deployment's limit. */
+export function memoryLimit(value: string | undefined): number | undefined {
   if (value === 'none') return undefined;
   if (value === undefined) return deployedMemoryLimitMiB();
   if (!/^\d+$/.test(value)) throw new Error(`--memory-limit takes MiB or none, got ${value}`);
