@@ -238,7 +238,7 @@ describe('Product Service: timeouts, retries and bad answers', () => {
     },
   );
 
-  it.each(['html', 'truncated-json', 'garbage-price'] as const)(
+  it.each(['html', 'truncated-json', 'garbage-price', 'oversized'] as const)(
     'answers 502 PRODUCT_SERVICE_BAD_RESPONSE to a %s answer and writes nothing',
     async (mode) => {
       const p = product();

@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { HttpService } from '@nestjs/axios';
-import { AxiosResponse } from 'axios';
-import { firstValueFrom } from 'rxjs';
 import { DomainError } from '../common/errors/domain-error';
+import {
+  NeighbourCallError,
+  NeighbourHttp,
+  type NeighbourResponse,
+} from '../common/neighbour-http';
 import { appConfig, type AppConfig } from '../config/app.config';
 
 export interface ReservationRequest {
@@ -29,7 +31,7 @@ export class InventoryClient {
   private readonly logger = new Logger('InventoryClient');
 
   constructor(
-    private readonly http: HttpService,
+    private readonly http: NeighbourHttp,
     @Inject(appConfig.KEY) private readonly config: AppConfig,
   ) {}
 
@@ -37,17 +39,14 @@ export class InventoryClient {
     return !!this.config.INVENTORY_SERVICE_URL;
   }
 
-  private async post(path: string, token: string, body?: unknown): Promise<AxiosResponse<unknown>> {
+  private async post(path: string, token: string, body?: unknown): Promise<NeighbourResponse> {
     try {
-      return await firstValueFrom(
-        this.http.post<unknown>(path, body ?? {}, {
-          headers: { Authorization: `Bearer ${token}` },
-        }),
-      );
+      return await this.http.post(path, body ?? {}, {
+        headers: { authorization: `Bearer ${token}` },
+      });
     } catch (error) {
       this.logger.warn(`Inventory Service call ${path} failed: ${(error as Error).message}`);
-      // Refused before anything was sent: the call certainly had no effect there.
-      const neverSent = (error as { code?: string }).code === 'ECONNREFUSED';
+      const neverSent = error instanceof NeighbourCallError && error.neverSent;
       throw Object.assign(unavailable('The Inventory Service could not be reached.'), {
         neverSent,
       });

@@ -1,6 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
-import { HttpModule, HttpService } from '@nestjs/axios';
-import { instrumentHttp, neighbourHttpOptions } from '../common/instrument-http';
+import { NeighbourHttp } from '../common/neighbour-http';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { MetricsService } from '../metrics/metrics.service';
 import { DEMO_PRODUCTS } from './demo-catalog';
@@ -11,27 +10,27 @@ import { DemoProductSource, HttpProductSource, ProductSource } from './product-s
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 @Module({
-  imports: [
-    HttpModule.registerAsync({
-      inject: [appConfig.KEY],
-      useFactory: (config: AppConfig) =>
-        neighbourHttpOptions({
-          baseURL: config.PRODUCT_SERVICE_URL,
-          timeout: config.PRODUCT_SERVICE_TIMEOUT_MS,
-          maxSockets: config.PRODUCT_SERVICE_MAX_CONCURRENT,
-          maxContentLength: MAX_RESPONSE_BYTES,
-        }),
-    }),
-  ],
   providers: [
     {
+      provide: NeighbourHttp,
+      inject: [appConfig.KEY, MetricsService],
+      useFactory: (config: AppConfig, metrics: MetricsService) =>
+        new NeighbourHttp(
+          {
+            service: 'product',
+            baseUrl: config.PRODUCT_SERVICE_URL,
+            timeoutMs: config.PRODUCT_SERVICE_TIMEOUT_MS,
+            maxConnections: config.PRODUCT_SERVICE_MAX_CONCURRENT,
+            maxResponseBytes: MAX_RESPONSE_BYTES,
+          },
+          metrics,
+        ),
+    },
+    {
       provide: ProductSource,
-      inject: [appConfig.KEY, HttpService, MetricsService],
-      useFactory: (config: AppConfig, http: HttpService, metrics: MetricsService) => {
-        if (config.PRODUCT_SERVICE_URL) {
-          instrumentHttp(http, 'product', metrics);
-          return new HttpProductSource(http, config, metrics);
-        }
+      inject: [appConfig.KEY, NeighbourHttp, MetricsService],
+      useFactory: (config: AppConfig, http: NeighbourHttp, metrics: MetricsService) => {
+        if (config.PRODUCT_SERVICE_URL) return new HttpProductSource(http, config, metrics);
         new Logger('ProductClient').log(
           `PRODUCT_SERVICE_URL is not set: serving the built-in demo catalog of ${DEMO_PRODUCTS.length} products.`,
         );

@@ -1,9 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { HttpService } from '@nestjs/axios';
-import { AxiosResponse, isAxiosError } from 'axios';
 import CircuitBreaker from 'opossum';
-import { firstValueFrom } from 'rxjs';
 import { DomainError } from '../common/errors/domain-error';
+import {
+  NeighbourCallError,
+  type NeighbourHttp,
+  type NeighbourResponse,
+} from '../common/neighbour-http';
 import type { AppConfig } from '../config/app.config';
 import type { MetricsService } from '../metrics/metrics.service';
 import { backoffMs, RETRYABLE_STATUSES, retryAfterMs, waitWithin } from './resilience';
@@ -44,7 +46,7 @@ export class HttpProductSource extends ProductSource {
   private openedAt = 0;
 
   constructor(
-    private readonly http: HttpService,
+    private readonly http: NeighbourHttp,
     private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
@@ -112,16 +114,14 @@ export class HttpProductSource extends ProductSource {
     if (remaining <= 0) {
       return { kind: 'retry', error: unavailable('The Product Service did not answer in time.') };
     }
-    let res: AxiosResponse<unknown>;
+    let res: NeighbourResponse;
     try {
-      res = await firstValueFrom(
-        this.http.get<unknown>(`/api/products/${id}`, {
-          timeout: Math.min(this.config.PRODUCT_SERVICE_TIMEOUT_MS, remaining),
-        }),
-      );
+      res = await this.http.get(`/api/products/${id}`, {
+        timeoutMs: Math.min(this.config.PRODUCT_SERVICE_TIMEOUT_MS, remaining),
+      });
     } catch (error) {
-      if (isAxiosError(error) && error.code === 'ERR_BAD_RESPONSE') {
-        // Raised by axios for an answer over maxContentLength.
+      // Asking again would get the same answer.
+      if (error instanceof NeighbourCallError && error.outcome === 'too_large') {
         throw badResponse(id, 'is too large');
       }
       // The low-level reason goes to the log; the client learns only that the call failed.
@@ -135,7 +135,7 @@ export class HttpProductSource extends ProductSource {
       return { kind: 'retry', error, retryAfter: retryAfterMs(res.headers['retry-after']) };
     }
     if (res.status !== 200) throw badResponse(id, `was an unexpected ${res.status}`);
-    // axios hands back the raw text when a 200 is not JSON (an HTML error page, a cut body).
+    // The raw text comes back when a 200 is not JSON (an HTML error page, a cut body).
     if (typeof res.data !== 'object' || res.data === null) throw badResponse(id, 'is not JSON');
     return { kind: 'done', value: res.data };
   }

@@ -1,8 +1,9 @@
 /**
  * OpenTelemetry tracing, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. It must start before
  * http, express and pg are loaded so that it can patch them, which is why main.ts imports this
- * file first and why it reads the environment directly. The HTTP instrumentation also sends the
- * trace context (traceparent) to the Product, User and Inventory Services.
+ * file first and why it reads the environment directly. The undici instrumentation sends the
+ * trace context (traceparent) to the Product, User and Inventory Services, which are called
+ * through undici (common/neighbour-http.ts); the HTTP instrumentation traces incoming requests.
  *
  * The SDK is required only when tracing is on, so a service without a collector never loads it;
  * only the type imports below are static, and they vanish from the compiled code.
@@ -13,6 +14,7 @@ import type * as ExpressModule from '@opentelemetry/instrumentation-express';
 import type * as HttpModule from '@opentelemetry/instrumentation-http';
 import type * as NestModule from '@opentelemetry/instrumentation-nestjs-core';
 import type * as PgModule from '@opentelemetry/instrumentation-pg';
+import type * as UndiciModule from '@opentelemetry/instrumentation-undici';
 import type * as ResourcesModule from '@opentelemetry/resources';
 import type * as TraceBaseModule from '@opentelemetry/sdk-trace-base';
 import type * as TraceNodeModule from '@opentelemetry/sdk-trace-node';
@@ -37,6 +39,8 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
   const { NestInstrumentation } =
     require('@opentelemetry/instrumentation-nestjs-core') as typeof NestModule;
   const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof PgModule;
+  const { UndiciInstrumentation } =
+    require('@opentelemetry/instrumentation-undici') as typeof UndiciModule;
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof ResourcesModule;
   const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof TraceBaseModule;
   const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof TraceNodeModule;
@@ -63,6 +67,7 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
       new ExpressInstrumentation(),
       new NestInstrumentation(),
       new PgInstrumentation(),
+      new UndiciInstrumentation(),
     ],
   });
   return {

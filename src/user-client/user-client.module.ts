@@ -1,32 +1,27 @@
-import { Module, OnModuleInit } from '@nestjs/common';
-import { HttpModule, HttpService } from '@nestjs/axios';
-import { instrumentHttp, neighbourHttpOptions } from '../common/instrument-http';
+import { Module } from '@nestjs/common';
+import { NeighbourHttp } from '../common/neighbour-http';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { MetricsService } from '../metrics/metrics.service';
 import { UserClient } from './user-client.service';
 
 @Module({
-  imports: [
-    HttpModule.registerAsync({
-      inject: [appConfig.KEY],
-      useFactory: (config: AppConfig) =>
-        neighbourHttpOptions({
-          baseURL: config.USER_SERVICE_URL,
-          timeout: config.USER_SERVICE_TIMEOUT_MS,
-          maxContentLength: 256 * 1024,
-        }),
-    }),
+  providers: [
+    {
+      provide: NeighbourHttp,
+      inject: [appConfig.KEY, MetricsService],
+      useFactory: (config: AppConfig, metrics: MetricsService) =>
+        new NeighbourHttp(
+          {
+            service: 'user',
+            baseUrl: config.USER_SERVICE_URL,
+            timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
+            maxResponseBytes: 256 * 1024,
+          },
+          metrics,
+        ),
+    },
+    UserClient,
   ],
-  providers: [UserClient],
   exports: [UserClient],
 })
-export class UserClientModule implements OnModuleInit {
-  constructor(
-    private readonly http: HttpService,
-    private readonly metrics: MetricsService,
-  ) {}
-
-  onModuleInit(): void {
-    instrumentHttp(this.http, 'user', this.metrics);
-  }
-}
+export class UserClientModule {}

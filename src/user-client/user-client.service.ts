@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { HttpService } from '@nestjs/axios';
 import { LRUCache } from 'lru-cache';
-import { firstValueFrom } from 'rxjs';
 import type { AuthUser } from '../auth/auth-user';
+import { NeighbourCallError, NeighbourHttp } from '../common/neighbour-http';
 import { appConfig, type AppConfig } from '../config/app.config';
 
 /** The customer name clients of the platform already know: the local part of the e-mail. */
@@ -20,7 +19,7 @@ export class UserClient {
   private readonly names: LRUCache<string, string> | undefined;
 
   constructor(
-    private readonly http: HttpService,
+    private readonly http: NeighbourHttp,
     @Inject(appConfig.KEY) private readonly config: AppConfig,
   ) {
     if (config.USER_NAME_CACHE_TTL_MS > 0) {
@@ -33,12 +32,13 @@ export class UserClient {
     const cached = this.names?.get(user.userId);
     if (cached) return cached;
     try {
-      const res = await firstValueFrom(
-        this.http.get<{ firstName?: unknown; lastName?: unknown }>('/api/users/me', {
-          headers: { Authorization: `Bearer ${user.token}` },
-        }),
-      );
-      const { firstName, lastName } = res.status === 200 && res.data ? res.data : {};
+      const res = await this.http.get('/api/users/me', {
+        headers: { authorization: `Bearer ${user.token}` },
+      });
+      const { firstName, lastName } =
+        res.status === 200 && typeof res.data === 'object' && res.data !== null
+          ? (res.data as { firstName?: unknown; lastName?: unknown })
+          : {};
       const name = [firstName, lastName]
         .filter((part): part is string => typeof part === 'string' && part.trim() !== '')
         .map((part) => part.trim())
@@ -51,8 +51,8 @@ export class UserClient {
       this.names?.set(user.userId, name);
       return name;
     } catch (error) {
-      const code = (error as { code?: string }).code ?? 'error';
-      this.logger.warn(`User Service unavailable (${code}); using the name from the e-mail`);
+      const why = error instanceof NeighbourCallError ? error.outcome : 'error';
+      this.logger.warn(`User Service unavailable (${why}); using the name from the e-mail`);
       return nameFromEmail(user.email);
     }
   }

@@ -272,7 +272,7 @@ function send(res: ServerResponse, reply: FakeReply): void {
 // ---------------------------------------------------------------------------------------------
 
 export type ProductServiceMode =
-  'normal' | 'html' | 'truncated-json' | 'garbage-price' | 'drop-connection' | 'hang';
+  'normal' | 'html' | 'truncated-json' | 'garbage-price' | 'oversized' | 'drop-connection' | 'hang';
 
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
 
@@ -362,6 +362,11 @@ export class FakeProductService extends FakeHttpService {
       case 'truncated-json': {
         const text = JSON.stringify(this.answer(req).body);
         return { status: 200, raw: text.slice(0, Math.max(1, Math.floor(text.length / 2))) };
+      }
+      case 'oversized': {
+        // Valid JSON, but over the 1 MiB the Order Service reads of an answer.
+        const padding = 'x'.repeat(2 * 1024 * 1024);
+        return { status: 200, raw: JSON.stringify({ ...this.answer(req).body, padding }) };
       }
       default:
         return this.answer(req);
