@@ -1,19 +1,34 @@
 // Tracing first: it patches http, express and pg, which must not be loaded before it.
 import { tracing } from './tracing/tracing';
 import { Logger as NestLogger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { configureApp } from './app.setup';
-import { ShutdownState } from './health/shutdown-state';
 import { ConfigValidationError, validateEnvironment } from './config/environment';
-import { startupBanner } from './logging/startup-banner';
+import { beginEmbeddedPostgres } from './database/embedded-postgres';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded once the embedded database's start is under way */
+/** Nest, the application's modules and what they load: about a second of start-up. */
+function loadApplication() {
+  const { NestFactory } = require('@nestjs/core') as typeof import('@nestjs/core');
+  const { Logger } = require('nestjs-pino') as typeof import('nestjs-pino');
+  const { AppModule } = require('./app.module') as typeof import('./app.module');
+  const { configureApp } = require('./app.setup') as typeof import('./app.setup');
+  const { ShutdownState } =
+    require('./health/shutdown-state') as typeof import('./health/shutdown-state');
+  const { startupBanner } =
+    require('./logging/startup-banner') as typeof import('./logging/startup-banner');
+  return { NestFactory, Logger, AppModule, configureApp, ShutdownState, startupBanner };
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 async function bootstrap(): Promise<void> {
   // Validated up front as well so that a bad setting ends start-up with one readable message.
   const env = validateEnvironment(process.env);
+  // Without DATABASE_URL, initdb and the embedded server start in their own processes while
+  // this one loads the application; the database module then waits for what is left of it.
+  if (!env.DATABASE_URL) await beginEmbeddedPostgres(env.EMBEDDED_DB_DIR);
+  const { NestFactory, Logger, AppModule, configureApp, ShutdownState, startupBanner } =
+    loadApplication();
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     bodyParser: false,
     abortOnError: false,

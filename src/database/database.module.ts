@@ -2,7 +2,7 @@ import { Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { buildDataSourceOptions } from './data-source-options';
-import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres';
+import { embeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
 import { DatabaseConnector } from './database-connector';
 import { DatabaseReadyGuard } from './database-ready.guard';
 import { DatabaseState } from './database-state';
@@ -22,7 +22,7 @@ export class PreparedDatabase implements OnApplicationShutdown {
   static async prepare(config: AppConfig): Promise<PreparedDatabase> {
     let embedded: EmbeddedDatabase | undefined;
     if (!config.DATABASE_URL) {
-      embedded = await startEmbeddedPostgres(config.EMBEDDED_DB_DIR);
+      embedded = await embeddedPostgres(config.EMBEDDED_DB_DIR);
       logger.log(
         `No DATABASE_URL: using an embedded PostgreSQL on 127.0.0.1:${embedded.port} with data in ${embedded.dataDir}. ` +
           'Set DATABASE_URL=postgres://user:pass@host:5432/db to use a real server.',

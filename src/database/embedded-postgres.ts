@@ -133,6 +133,45 @@ export async function startEmbeddedPostgres(
     url: `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`,
     port,
     dataDir,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      starts.delete(dataDir);
+    },
   };
+}
+
+interface Start {
+  ready: Promise<EmbeddedDatabase>;
+  /** Resolved once the start's first process (initdb, or the server) has spoken, or it ended. */
+  underWay: Promise<void>;
+}
+
+/** Kept until the server is stopped; a failed start stays too, so that every caller hears why. */
+const starts = new Map<string, Start>();
+
+function begin(dir: string): Start {
+  const dataDir = resolve(dir);
+  const known = starts.get(dataDir);
+  if (known) return known;
+  let spoken!: () => void;
+  const underWay = new Promise<void>((resolveUnderWay) => (spoken = resolveUnderWay));
+  const ready = startEmbeddedPostgres(dataDir, () => spoken());
+  ready.then(spoken, spoken);
+  const start = { ready, underWay };
+  starts.set(dataDir, start);
+  return start;
+}
+
+/** The embedded server of `dir`: started on the first call, shared by the later ones. */
+export function embeddedPostgres(dir: string): Promise<EmbeddedDatabase> {
+  return begin(dir).ready;
+}
+
+/**
+ * Begins the embedded server's start and resolves as soon as its first process runs. main.ts
+ * then loads the application while initdb and the server start in their own processes (about a
+ * second each on a first start); the database module's embeddedPostgres() waits for the rest.
+ */
+export function beginEmbeddedPostgres(dir: string): Promise<void> {
+  return begin(dir).underWay;
 }

@@ -366,7 +366,10 @@ export class FakeProductService extends FakeHttpService {
       case 'oversized': {
         // Valid JSON, but over the 1 MiB the Order Service reads of an answer.
         const padding = 'x'.repeat(2 * 1024 * 1024);
-        return { status: 200, raw: JSON.stringify({ ...this.answer(req).body, padding }) };
+        return {
+          status: 200,
+          raw: JSON.stringify({ ...(this.answer(req).body as object), padding }),
+        };
       }
       default:
         return this.answer(req);
