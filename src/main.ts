@@ -1,6 +1,5 @@
 // Tracing first: it patches http, express and pg, which must not be loaded before it.
 import { tracing } from './tracing/tracing';
-import { Logger as NestLogger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigValidationError, validateEnvironment } from './config/environment';
@@ -18,6 +17,12 @@ function loadApplication() {
   const { startupBanner } =
     require('./logging/startup-banner') as typeof import('./logging/startup-banner');
   return { NestFactory, Logger, AppModule, configureApp, ShutdownState, startupBanner };
+}
+
+/** Nest's logger: loaded with the application, or here when start-up failed before that. */
+function nestLogger(context: string) {
+  const { Logger } = require('@nestjs/common') as typeof import('@nestjs/common');
+  return new Logger(context);
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -37,7 +42,7 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(Logger));
   configureApp(app);
   await app.listen(env.PORT);
-  const logger = new NestLogger('Bootstrap');
+  const logger = nestLogger('Bootstrap');
   logger.log(`${env.APP_NAME} ${env.APP_VERSION} listening on port ${env.PORT} (docs at /docs)`);
   logger.log(startupBanner(env, env.PORT));
 
@@ -72,7 +77,7 @@ bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigValidationError) {
     console.error(error.message);
   } else {
-    new NestLogger('Bootstrap').error(
+    nestLogger('Bootstrap').error(
       'Start-up failed',
       error instanceof Error ? (error.stack ?? error.message) : String(error),
     );
