@@ -1,7 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { FactoryProvider } from '@nestjs/common';
 import { Pool } from 'undici';
+import { appConfig, type AppConfig } from '../config/app.config';
 import { currentRequestId } from '../logging/request-context';
-import type { MetricsService } from '../metrics/metrics.service';
+import { MetricsService } from '../metrics/metrics.service';
 
 /** Why a call to a neighbour produced no answer: the `outcome` label of its metrics too. */
 export type CallFailure = 'timeout' | 'refused' | 'network_error' | 'too_large';
@@ -154,4 +156,16 @@ export class NeighbourHttp {
   private observe(outcome: string, started: number): void {
     this.metrics.neighbourCall(this.options.service, outcome, (performance.now() - started) / 1000);
   }
+}
+
+/** A client module's NeighbourHttp, with the settings `options` takes from the configuration. */
+export function neighbourHttpProvider(
+  options: (config: AppConfig) => NeighbourOptions,
+): FactoryProvider<NeighbourHttp> {
+  return {
+    provide: NeighbourHttp,
+    inject: [appConfig.KEY, MetricsService],
+    useFactory: (config: AppConfig, metrics: MetricsService) =>
+      new NeighbourHttp(options(config), metrics),
+  };
 }

@@ -1,5 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
-import { NeighbourHttp } from '../common/neighbour-http';
+import { NeighbourHttp, neighbourHttpProvider } from '../common/neighbour-http';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { MetricsService } from '../metrics/metrics.service';
 import { DEMO_PRODUCTS } from './demo-catalog';
@@ -11,21 +11,13 @@ const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 @Module({
   providers: [
-    {
-      provide: NeighbourHttp,
-      inject: [appConfig.KEY, MetricsService],
-      useFactory: (config: AppConfig, metrics: MetricsService) =>
-        new NeighbourHttp(
-          {
-            service: 'product',
-            baseUrl: config.PRODUCT_SERVICE_URL,
-            timeoutMs: config.PRODUCT_SERVICE_TIMEOUT_MS,
-            maxConnections: config.PRODUCT_SERVICE_MAX_CONCURRENT,
-            maxResponseBytes: MAX_RESPONSE_BYTES,
-          },
-          metrics,
-        ),
-    },
+    neighbourHttpProvider((config) => ({
+      service: 'product',
+      baseUrl: config.PRODUCT_SERVICE_URL,
+      timeoutMs: config.PRODUCT_SERVICE_TIMEOUT_MS,
+      maxConnections: config.PRODUCT_SERVICE_MAX_CONCURRENT,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+    })),
     {
       provide: ProductSource,
       inject: [appConfig.KEY, NeighbourHttp, MetricsService],

@@ -1,25 +1,15 @@
 import { Module } from '@nestjs/common';
-import { NeighbourHttp } from '../common/neighbour-http';
-import { appConfig, type AppConfig } from '../config/app.config';
-import { MetricsService } from '../metrics/metrics.service';
+import { neighbourHttpProvider } from '../common/neighbour-http';
 import { UserClient } from './user-client.service';
 
 @Module({
   providers: [
-    {
-      provide: NeighbourHttp,
-      inject: [appConfig.KEY, MetricsService],
-      useFactory: (config: AppConfig, metrics: MetricsService) =>
-        new NeighbourHttp(
-          {
-            service: 'user',
-            baseUrl: config.USER_SERVICE_URL,
-            timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
-            maxResponseBytes: 256 * 1024,
-          },
-          metrics,
-        ),
-    },
+    neighbourHttpProvider((config) => ({
+      service: 'user',
+      baseUrl: config.USER_SERVICE_URL,
+      timeoutMs: config.USER_SERVICE_TIMEOUT_MS,
+      maxResponseBytes: 256 * 1024,
+    })),
     UserClient,
   ],
   exports: [UserClient],
