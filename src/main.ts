@@ -1,6 +1,6 @@
-// Tracing first: it patches http, express and pg, which must not be loaded before it.
+// Tracing first: it patches http and pg, which must not be loaded before it.
 import { tracing } from './tracing/tracing';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigValidationError, validateEnvironment } from './config/environment';
 import { beginEmbeddedPostgres } from './database/embedded-postgres';
@@ -11,12 +11,22 @@ function loadApplication() {
   const { NestFactory } = require('@nestjs/core') as typeof import('@nestjs/core');
   const { Logger } = require('nestjs-pino') as typeof import('nestjs-pino');
   const { AppModule } = require('./app.module') as typeof import('./app.module');
-  const { configureApp } = require('./app.setup') as typeof import('./app.setup');
+  const { anyAddress, configureApp, createHttpAdapter } =
+    require('./app.setup') as typeof import('./app.setup');
   const { ShutdownState } =
     require('./health/shutdown-state') as typeof import('./health/shutdown-state');
   const { startupBanner } =
     require('./logging/startup-banner') as typeof import('./logging/startup-banner');
-  return { NestFactory, Logger, AppModule, configureApp, ShutdownState, startupBanner };
+  return {
+    NestFactory,
+    Logger,
+    AppModule,
+    configureApp,
+    createHttpAdapter,
+    anyAddress,
+    ShutdownState,
+    startupBanner,
+  };
 }
 
 /** Nest's logger: loaded with the application, or here when start-up failed before that. */
@@ -32,16 +42,24 @@ async function bootstrap(): Promise<void> {
   // Without DATABASE_URL, initdb and the embedded server start in their own processes while
   // this one loads the application; the database module then waits for what is left of it.
   if (!env.DATABASE_URL) await beginEmbeddedPostgres(env.EMBEDDED_DB_DIR);
-  const { NestFactory, Logger, AppModule, configureApp, ShutdownState, startupBanner } =
-    loadApplication();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    bodyParser: false,
-    abortOnError: false,
-    bufferLogs: true,
-  });
+  const {
+    NestFactory,
+    Logger,
+    AppModule,
+    configureApp,
+    createHttpAdapter,
+    anyAddress,
+    ShutdownState,
+    startupBanner,
+  } = loadApplication();
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule,
+    createHttpAdapter(env),
+    { bodyParser: false, abortOnError: false, bufferLogs: true },
+  );
   app.useLogger(app.get(Logger));
   configureApp(app);
-  await app.listen(env.PORT);
+  await app.listen(env.PORT, anyAddress());
   const logger = nestLogger('Bootstrap');
   logger.log(`${env.APP_NAME} ${env.APP_VERSION} listening on port ${env.PORT} (docs at /docs)`);
   logger.log(startupBanner(env, env.PORT));

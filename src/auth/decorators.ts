@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { AuthUser, Role } from './auth-user';
 
 export const IS_PUBLIC = 'auth:public';
@@ -13,5 +13,5 @@ export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 
 export const CurrentUser = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): AuthUser =>
-    ctx.switchToHttp().getRequest<Request & { user: AuthUser }>().user,
+    ctx.switchToHttp().getRequest<FastifyRequest & { user: AuthUser }>().user,
 );

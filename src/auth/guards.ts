@@ -1,10 +1,15 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { AuthUser, Role } from './auth-user';
 import { IS_PUBLIC, ROLES_KEY } from './decorators';
 import { TokenVerifier } from './token-verifier';
+
+type CallerRequest = FastifyRequest & {
+  user?: AuthUser;
+  raw: FastifyRequest['raw'] & { user?: AuthUser };
+};
 
 /**
  * Every route needs a valid token unless it is marked @Public(). A token TokenVerifier has found
@@ -28,11 +33,23 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
       context.getClass(),
     ]);
     if (isPublic) return true;
-    const req = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+    const req = context.switchToHttp().getRequest<CallerRequest>();
     const known = this.tokens.knownCaller(req);
     if (!known) return super.canActivate(context);
-    req.user = known;
+    req.user = req.raw.user = known;
     return true;
+  }
+
+  /** Passport's verdict; the caller is noted on Node's request too, for the request log. */
+  handleRequest<TUser = AuthUser>(
+    err: unknown,
+    user: TUser,
+    info: unknown,
+    context: ExecutionContext,
+  ): TUser {
+    const caller = super.handleRequest<TUser>(err, user, info, context);
+    context.switchToHttp().getRequest<CallerRequest>().raw.user = caller as AuthUser;
+    return caller;
   }
 }
 
@@ -47,7 +64,7 @@ export class RolesGuard {
       context.getClass(),
     ]);
     if (!roles?.length) return true;
-    const user = context.switchToHttp().getRequest<Request & { user?: AuthUser }>().user;
+    const user = context.switchToHttp().getRequest<CallerRequest>().user;
     return !!user && roles.includes(user.role);
   }
 }

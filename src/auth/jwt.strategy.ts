@@ -1,7 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { unsafeTextProblem } from '../common/text-safety';
@@ -63,7 +63,7 @@ export class JwtStrategy extends PassportStrategy(Strategy) {
     });
   }
 
-  validate(req: Request, claims: PlatformClaims): AuthUser {
+  validate(req: { headers: IncomingHttpHeaders }, claims: PlatformClaims): AuthUser {
     const user = userFromClaims(claims);
     if (!user) throw new UnauthorizedException();
     return { ...user, token: bearer(req) ?? '' };

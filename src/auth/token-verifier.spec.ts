@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import jwt from 'jsonwebtoken';
 import type { AppConfig } from '../config/app.config';
 import { TokenVerifier } from './token-verifier';
@@ -7,7 +7,7 @@ const SECRET = 'unit-test-secret-that-is-long-enough';
 const USER_ID = '0123456789abcdef01234567';
 
 const requestWith = (token: string) =>
-  ({ headers: { authorization: `Bearer ${token}` } }) as unknown as Request;
+  ({ headers: { authorization: `Bearer ${token}` } }) as unknown as { headers: IncomingHttpHeaders };
 
 const sign = (claims: object, expiresIn: number, secret = SECRET) =>
   jwt.sign({ userId: USER_ID, email: 'jane@example.com', ...claims }, secret, { expiresIn });

@@ -1,6 +1,6 @@
 import { createSecretKey, KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
 import { ExtractJwt } from 'passport-jwt';
@@ -46,14 +46,14 @@ export class TokenVerifier {
    * The caller as JwtStrategy would make them (token included) when the request's token is one
    * found valid before and not expired since; undefined otherwise, without verifying anything.
    */
-  knownCaller(req: Request): AuthUser | undefined {
+  knownCaller(req: { headers: IncomingHttpHeaders }): AuthUser | undefined {
     const token = bearer(req);
     const known = token ? this.verified.get(token) : undefined;
     return token && known && Date.now() < known.expiresAt ? { ...known.user, token } : undefined;
   }
 
   /** The caller the request's bearer token names, or undefined without a valid one. */
-  userOf(req: Request): Caller | undefined {
+  userOf(req: { headers: IncomingHttpHeaders }): Caller | undefined {
     const token = bearer(req);
     if (!token) return undefined;
     const known = this.verified.get(token);

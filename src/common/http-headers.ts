@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { DomainError } from './errors/domain-error';
 
 /** 1 to 255 printable ASCII characters. */
@@ -8,7 +8,7 @@ const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
 /** The optional `Idempotency-Key` header, validated. */
 export const IdempotencyKeyHeader = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): string | undefined => {
-    const value = ctx.switchToHttp().getRequest<Request>().headers['idempotency-key'];
+    const value = ctx.switchToHttp().getRequest<FastifyRequest>().headers['idempotency-key'];
     if (value === undefined) return undefined;
     if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) {
       throw new DomainError(
@@ -34,7 +34,7 @@ const ENTITY_TAG = /^(W\/)?(?:"(\d{1,9})"|(\d{1,9}))$/;
  */
 export const IfMatchVersions = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): number[] | undefined => {
-    const value = ctx.switchToHttp().getRequest<Request>().headers['if-match'];
+    const value = ctx.switchToHttp().getRequest<FastifyRequest>().headers['if-match'];
     if (value === undefined || value.trim() === '*') return undefined;
     const versions: number[] = [];
     for (const tag of value.split(',').map((t) => t.trim())) {

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
-import { hasBody, staticHeaders } from './http-layers';
+import { hasBody, type Layer, staticHeaders } from './http-layers';
 
 /** A response that keeps what is set on it, in order. */
 function response() {
@@ -10,11 +9,11 @@ function response() {
     setHeader: (name: string, value: unknown) => calls.push(`set ${name}: ${String(value)}`),
     removeHeader: (name: string) => calls.push(`remove ${name}`),
   };
-  return { calls, res: res as unknown as Response & ServerResponse };
+  return { calls, res: res as unknown as ServerResponse };
 }
 
-function run(handler: RequestHandler, req: object, res: Response): Promise<unknown> {
-  return new Promise((done) => void handler(req as Request, res, done as NextFunction));
+function run(handler: Layer, req: object, res: ServerResponse): Promise<unknown> {
+  return new Promise((done) => handler(req as IncomingMessage, res, done));
 }
 
 describe('staticHeaders', () => {
@@ -33,7 +32,7 @@ describe('staticHeaders', () => {
   });
 
   it('refuses, at start-up, a middleware that reads the request', () => {
-    const perRequest: RequestHandler = (req, res, next) => {
+    const perRequest: Layer = (req, res, next) => {
       res.setHeader('X-Seen', String(req.headers.host));
       next();
     };
@@ -41,15 +40,15 @@ describe('staticHeaders', () => {
   });
 
   it('refuses one that reads the response beyond setting headers', () => {
-    const nonce: RequestHandler = (_req, res, next) => {
-      res.setHeader('X-Nonce', String(res.locals.nonce));
+    const nonce: Layer = (_req, res, next) => {
+      res.setHeader('X-Nonce', String((res as unknown as { locals: { nonce: string } }).locals.nonce));
       next();
     };
     expect(() => staticHeaders(nonce)).toThrow(/read res\.locals/);
   });
 
   it('refuses one that does not pass the request on at once', () => {
-    const later: RequestHandler = (_req, _res, next) => void setImmediate(next);
+    const later: Layer = (_req, _res, next) => void setImmediate(next);
     expect(() => staticHeaders(later)).toThrow(/did not pass the request on/);
   });
 });

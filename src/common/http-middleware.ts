@@ -1,7 +1,17 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import typeis from 'type-is';
 import { DomainError } from './errors/domain-error';
+import type { Next } from './http-layers';
 import { tooWideObject, WidthScanner } from './json-width';
 import { findUnsafeText } from './text-safety';
+
+/** A request once the JSON parser has read its body (undefined for a request without one). */
+export type WithBody = IncomingMessage & { body?: unknown };
+
+/** Whether the request has a body it says is `application/json` (Express' `req.is`). */
+function isJson(req: IncomingMessage): boolean {
+  return Boolean(typeis(req, ['application/json']));
+}
 
 /** Far beyond any valid request (an order nests 3 levels), far below a stack overflow. */
 export const MAX_BODY_DEPTH = 16;
@@ -50,7 +60,7 @@ export function bodyShapeProblem(body: unknown): string | undefined {
  * Runs after the JSON parser: refuses bodies the validators would choke on or silently trim, and
  * text no field may hold (see text-safety.ts), whichever route the body is for.
  */
-export function checkBodyShape(req: Request, _res: Response, next: NextFunction): void {
+export function checkBodyShape(req: WithBody, _res: ServerResponse, next: Next): void {
   const problem = bodyShapeProblem(req.body);
   if (problem) {
     return next(
@@ -113,10 +123,10 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
  * them at once keep the event loop from a liveness probe for tens of milliseconds.
  * Only plain UTF-8 bodies are counted here; compressed ones are left to refuseWideJson.
  */
-export function refuseWideJsonEarly(req: Request, _res: Response, next: NextFunction): void {
+export function refuseWideJsonEarly(req: IncomingMessage, _res: ServerResponse, next: Next): void {
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
   const charset = CHARSET.exec(req.headers['content-type'] ?? '')?.[1] ?? 'utf-8';
-  if (encoding !== 'identity' || !/^utf-?8$/i.test(charset) || !req.is('application/json')) {
+  if (encoding !== 'identity' || !/^utf-?8$/i.test(charset) || !isJson(req)) {
     return next();
   }
   (req as { [COUNTED_AS_IT_ARRIVES]?: boolean })[COUNTED_AS_IT_ARRIVES] = true;
@@ -139,13 +149,13 @@ export function refuseWideJsonEarly(req: Request, _res: Response, next: NextFunc
 }
 
 /** A body in anything but JSON would be silently ignored; say so instead. */
-export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+export function requireJsonBody(req: IncomingMessage, _res: ServerResponse, next: Next): void {
   const hasBody =
     Number(req.headers['content-length'] ?? 0) > 0 || !!req.headers['transfer-encoding'];
   if (
     hasBody &&
-    ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) &&
-    !req.is('application/json')
+    ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '') &&
+    !isJson(req)
   ) {
     return next(
       new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.'),

@@ -163,7 +163,7 @@ export class Environment {
   @IsUrl({ require_tld: false, require_protocol: true }, { each: true })
   CORS_ORIGINS: string[] = [];
 
-  /** Express' `trust proxy`: false, true, a hop count, or addresses/subnets. */
+  /** Fastify's (and Express') `trustProxy`: false, true, a hop count, or addresses/subnets. */
   @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F.:/, ]+|loopback|linklocal|uniquelocal)$/, {
     message: 'TRUST_PROXY must be true, false, a hop count, or addresses/subnets',
   })

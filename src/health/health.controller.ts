@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/decorators';
 import { DomainError } from '../common/errors/domain-error';
 import { appConfig, type AppConfig } from '../config/app.config';
@@ -44,7 +44,7 @@ export class HealthController {
   /** The health document clients of the platform already read, plus the readiness details. */
   @Get()
   @OverallHealthDocs()
-  async overall(@Res({ passthrough: true }) res: Response) {
+  async overall(@Res({ passthrough: true }) res: FastifyReply) {
     const { ok, result } = await this.health.readiness();
     if (!ok) res.status(503);
     return {

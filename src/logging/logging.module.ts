@@ -1,19 +1,16 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { storage, Store } from 'nestjs-pino/storage';
 import { stdSerializers } from 'pino';
 import type { Options } from 'pino-http';
 import type { AuthUser } from '../auth/auth-user';
 import { appConfig, type AppConfig } from '../config/app.config';
-import { routeOf } from './request-context';
+import type { Next } from '../common/http-layers';
+import { routeOf, type PipelineRequest } from './request-context';
 
-type LoggedRequest = IncomingMessage & {
-  id?: unknown;
-  user?: AuthUser;
-  originalUrl?: string;
-  baseUrl?: string;
-  route?: { path?: string };
-};
+/** The caller is noted on Node's request by the auth guard (auth/guards.ts), for this log. */
+type LoggedRequest = PipelineRequest & { user?: AuthUser };
 
 /** Probes and scrapes every few seconds would drown the requests that matter. */
 const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
@@ -67,7 +64,7 @@ export function httpLoggerOptions(config: AppConfig): Options<LoggedRequest, Ser
       req: (req: LoggedRequest) => ({
         id: req.id,
         method: req.method,
-        path: (req.originalUrl ?? req.url ?? '').split('?')[0],
+        path: (req.url ?? '').split('?')[0],
       }),
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
       // What pino-http puts there when it wraps the serializers (its wrapper of this one is it).
@@ -102,6 +99,14 @@ export function httpLoggerOptions(config: AppConfig): Options<LoggedRequest, Ser
   };
 }
 
+/**
+ * Gives Nest's logger calls made while handling a request that request's logger (its id, as
+ * pino-http made it), as nestjs-pino's own middleware does. A layer of the request pipeline.
+ */
+export function bindRequestLogger(req: PipelineRequest, _res: ServerResponse, next: Next): void {
+  storage.run(new Store(req.log), next);
+}
+
 @Module({
   imports: [
     LoggerModule.forRootAsync({
@@ -109,6 +114,9 @@ export function httpLoggerOptions(config: AppConfig): Options<LoggedRequest, Ser
       useFactory: (config: AppConfig) => ({
         pinoHttp: httpLoggerOptions(config),
         useExisting: true,
+        // No Nest middleware: the request pipeline (app.setup.ts) runs pino-http and then
+        // bindRequestLogger, which is what this module's middleware would do.
+        forRoutes: [],
       }),
     }),
   ],

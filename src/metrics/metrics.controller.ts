@@ -2,7 +2,7 @@ import { Controller, Get, Inject, NotFoundException, Res } from '@nestjs/common'
 import { ApiExcludeController } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/decorators';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { MetricsService } from './metrics.service';
@@ -22,7 +22,7 @@ export class MetricsController extends PrometheusController {
   }
 
   @Get()
-  async index(@Res({ passthrough: true }) response: Response) {
+  async index(@Res({ passthrough: true }) response: FastifyReply) {
     if (this.config.METRICS_PORT) throw new NotFoundException();
     this.metrics.sample();
     return super.index(response);

@@ -8,11 +8,12 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import type { NextFunction, Request, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { appConfig, type AppConfig } from '../config/app.config';
-import { routeOf } from '../logging/request-context';
+import type { Next } from '../common/http-layers';
+import { routeOf, type PipelineRequest } from '../logging/request-context';
 import {
   CIRCUIT_STATE,
   DB_POOL,
@@ -65,8 +66,8 @@ export class MetricsService implements OnApplicationBootstrap, OnApplicationShut
     if (outcome !== 'ok' && outcome !== 'not_found') this.neighbourErrors.inc({ service, outcome });
   }
 
-  /** Express middleware: one observation per request, by route template rather than raw path. */
-  readonly httpMiddleware = (req: Request, res: Response, next: NextFunction): void => {
+  /** A layer of the request pipeline: one observation per request, by route template. */
+  readonly httpMiddleware = (req: PipelineRequest, res: ServerResponse, next: Next): void => {
     const end = this.httpDuration.startTimer();
     res.once('finish', () =>
       end({ method: req.method, route: routeOf(req), status: String(res.statusCode) }),

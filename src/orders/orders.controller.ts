@@ -11,7 +11,7 @@ import {
   Query,
   Res,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
@@ -68,7 +68,7 @@ export class OrdersController {
   create(
     @CurrentUser() user: AuthUser,
     @Body() dto: CreateOrderDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @IdempotencyKeyHeader() key?: string,
   ): Promise<OrderResponseDto> {
     return this.placement.create(user, dto, key).then((r) => createdOrderResponse(res, r));
@@ -80,7 +80,7 @@ export class OrdersController {
   listMine(
     @CurrentUser() user: AuthUser,
     @Query() q: ListOrdersQueryDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     return this.queries.list(user, q, user.userId).then((body) => jsonText(res, body));
   }
@@ -92,7 +92,7 @@ export class OrdersController {
   listAll(
     @CurrentUser() user: AuthUser,
     @Query() q: SearchOrdersQueryDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     return this.queries.list(user, q, null).then((body) => jsonText(res, body));
   }
@@ -101,7 +101,7 @@ export class OrdersController {
   @Get('export')
   @Roles('admin')
   @ExportOrdersDocs()
-  export(@Query() q: ExportOrdersQueryDto, @Res() res: Response): Promise<void> {
+  export(@Query() q: ExportOrdersQueryDto, @Res() res: FastifyReply): Promise<void> {
     return this.exports.export(q).then((file) => sendCsv(res, file));
   }
 
@@ -111,7 +111,7 @@ export class OrdersController {
   getByNumber(
     @CurrentUser() user: AuthUser,
     @Param('order_number', OrderNumberPipe) orderNumber: string,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     return this.queries.findByNumber(orderNumber, user).then((r) => orderTextResponse(res, r));
   }
@@ -122,7 +122,7 @@ export class OrdersController {
   getOne(
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     return this.queries.findOne(id, user).then((r) => orderTextResponse(res, r));
   }
@@ -145,7 +145,7 @@ export class OrdersController {
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
     @Body() dto: CancelOrderDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @IfMatchVersions() versions?: number[],
   ): Promise<OrderResponseDto> {
     return this.changes.cancel(id, user, dto.reason, versions).then((r) => orderResponse(res, r));
@@ -159,7 +159,7 @@ export class OrdersController {
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
     @Body() dto: UpdateOrderDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @IfMatchVersions() versions?: number[],
   ): Promise<OrderResponseDto> {
     return this.changes
@@ -175,7 +175,7 @@ export class OrdersController {
     @CurrentUser() user: AuthUser,
     @Param('id', uuid) id: string,
     @Body() dto: UpdateStatusDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @IfMatchVersions() versions?: number[],
   ): Promise<OrderResponseDto> {
     return this.changes.change(id, user, dto, versions).then((r) => orderResponse(res, r));

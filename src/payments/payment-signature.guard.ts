@@ -5,7 +5,7 @@ import {
   Injectable,
   NotFoundException,
 } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../common/errors/domain-error';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { checkSignature } from './payment-signature';
@@ -22,10 +22,11 @@ export class PaymentSignatureGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (this.config.PAYMENT_WEBHOOK_SECRET.length === 0) throw new NotFoundException();
-    const req = context.switchToHttp().getRequest<Request & WithRawBody>();
+    const req = context.switchToHttp().getRequest<FastifyRequest & { raw: WithRawBody }>();
+    const signature = req.headers['payment-signature'];
     const result = checkSignature(
-      req.header('payment-signature'),
-      req.rawBody,
+      Array.isArray(signature) ? signature.join(', ') : signature,
+      req.raw.rawBody,
       this.config.PAYMENT_WEBHOOK_SECRET,
       this.config.PAYMENT_WEBHOOK_TOLERANCE_S,
       Math.floor(Date.now() / 1000),

@@ -13,6 +13,6 @@ export interface WithRawBody {
  * re-serialising the parsed JSON would change spacing, key order and number forms.
  */
 export function keepWebhookRawBody(req: IncomingMessage, _res: unknown, buf: Buffer): void {
-  const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+  const path = req.url ?? '';
   if (path.split('?')[0] === PAYMENT_WEBHOOK_PATH) (req as WithRawBody).rawBody = buf;
 }

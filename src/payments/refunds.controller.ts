@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../auth/auth-user';
 import { CurrentUser, Roles } from '../auth/decorators';
 import { IdempotencyKeyHeader } from '../common/http-headers';
@@ -24,7 +24,7 @@ export class RefundsController {
     @CurrentUser() user: AuthUser,
     @Param('id', uuidParam) id: string,
     @Body() dto: CreateRefundDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @IdempotencyKeyHeader() key?: string,
   ): Promise<RefundResponseDto> {
     return this.refunds.create(id, user, dto, key).then((r) => createdRefundResponse(res, r));

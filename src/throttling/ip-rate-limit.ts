@@ -1,9 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
-import type { NextFunction, Request, Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { TokenVerifier } from '../auth/token-verifier';
 import { DomainError } from '../common/errors/domain-error';
+import type { Next } from '../common/http-layers';
+import { pathOf } from '../common/http-semantics';
 import { appConfig, type AppConfig } from '../config/app.config';
+import type { PipelineRequest } from '../logging/request-context';
 
 /** Probes and scrapes arrive every few seconds from one address: never turned away. */
 const EXEMPT_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
@@ -25,9 +28,13 @@ export class IpRateLimit {
     private readonly tokens: TokenVerifier,
   ) {}
 
-  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
-    if (EXEMPT_PATHS.has(req.path) || this.tokens.userOf(req)) return next();
-    (req as Request & { [COUNTED_PER_IP]?: boolean })[COUNTED_PER_IP] = true;
+  readonly middleware = (
+    req: PipelineRequest & { [COUNTED_PER_IP]?: boolean },
+    res: ServerResponse,
+    next: Next,
+  ): void => {
+    if (EXEMPT_PATHS.has(pathOf(req)) || this.tokens.userOf(req)) return next();
+    req[COUNTED_PER_IP] = true;
     const window = this.config.RATE_LIMIT_WINDOW_MS;
     this.storage
       .increment(

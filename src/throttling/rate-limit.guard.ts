@@ -1,6 +1,6 @@
 import { ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { ThrottlerException, ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthUser } from '../auth/auth-user';
 import { COUNTED_PER_IP } from './ip-rate-limit';
 
@@ -17,15 +17,15 @@ export const OrderCreationLimit = () => SetMetadata(ORDER_CREATION_LIMIT, true);
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    const req = context
-      .switchToHttp()
-      .getRequest<Request & { user?: AuthUser; [COUNTED_PER_IP]?: boolean }>();
-    return (!req.user && req[COUNTED_PER_IP] === true) || super.shouldSkip(context);
+    const req = context.switchToHttp().getRequest<
+      FastifyRequest & { user?: AuthUser; raw: { [COUNTED_PER_IP]?: boolean } }
+    >();
+    return (!req.user && req.raw[COUNTED_PER_IP] === true) || super.shouldSkip(context);
   }
 
   protected override getTracker(req: Record<string, unknown>): Promise<string> {
-    const user = (req as unknown as Request & { user?: AuthUser }).user;
-    return Promise.resolve(user ? `user:${user.userId}` : `ip:${(req as unknown as Request).ip}`);
+    const { user, ip } = req as unknown as FastifyRequest & { user?: AuthUser };
+    return Promise.resolve(user ? `user:${user.userId}` : `ip:${ip}`);
   }
 
   protected override generateKey(
@@ -43,8 +43,8 @@ export class RateLimitGuard extends ThrottlerGuard {
     // One Retry-After whichever limit was hit (the library suffixes it with the limit's name).
     context
       .switchToHttp()
-      .getResponse<Response>()
-      .setHeader('Retry-After', String(detail.timeToBlockExpire));
+      .getResponse<FastifyReply>()
+      .header('Retry-After', String(detail.timeToBlockExpire));
     throw new ThrottlerException('Too many requests; retry after the time in Retry-After.');
   }
 }

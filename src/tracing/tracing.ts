@@ -1,6 +1,6 @@
 /**
  * OpenTelemetry tracing, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. It must start before
- * http, express and pg are loaded so that it can patch them, which is why main.ts imports this
+ * http and pg are loaded so that it can patch them, which is why main.ts imports this
  * file first and why it reads the environment directly. The undici instrumentation sends the
  * trace context (traceparent) to the Product, User and Inventory Services, which are called
  * through undici (common/neighbour-http.ts); the HTTP instrumentation traces incoming requests.
@@ -10,7 +10,6 @@
  */
 import type * as ExporterModule from '@opentelemetry/exporter-trace-otlp-http';
 import type * as InstrumentationModule from '@opentelemetry/instrumentation';
-import type * as ExpressModule from '@opentelemetry/instrumentation-express';
 import type * as HttpModule from '@opentelemetry/instrumentation-http';
 import type * as NestModule from '@opentelemetry/instrumentation-nestjs-core';
 import type * as PgModule from '@opentelemetry/instrumentation-pg';
@@ -32,8 +31,6 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
     require('@opentelemetry/exporter-trace-otlp-http') as typeof ExporterModule;
   const { registerInstrumentations } =
     require('@opentelemetry/instrumentation') as typeof InstrumentationModule;
-  const { ExpressInstrumentation } =
-    require('@opentelemetry/instrumentation-express') as typeof ExpressModule;
   const { HttpInstrumentation } =
     require('@opentelemetry/instrumentation-http') as typeof HttpModule;
   const { NestInstrumentation } =
@@ -64,7 +61,6 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => /^\/(health|metrics)/.test(req.url ?? ''),
       }),
-      new ExpressInstrumentation(),
       new NestInstrumentation(),
       new PgInstrumentation(),
       new UndiciInstrumentation(),

@@ -1,15 +1,16 @@
 import type { AddressInfo } from 'node:net';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { configureApp, createHttpAdapter } from '../../src/app.setup';
+import { validateEnvironment } from '../../src/config/environment';
 import { createTestDatabase, dropTestDatabase } from './database';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   http: TestAgent;
   db: DataSource;
   databaseUrl: string;
@@ -39,12 +40,13 @@ export async function createTestApp(
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete process.env[key];
   try {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    const app = moduleRef.createNestApplication<NestExpressApplication>({
-      bodyParser: false,
-      logger: process.env.TEST_LOGS ? undefined : false,
-    });
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(
+      createHttpAdapter(validateEnvironment(process.env)),
+      { bodyParser: false, logger: process.env.TEST_LOGS ? undefined : false },
+    );
     configureApp(app);
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
     return {
       app,
       http: request(app.getHttpServer()),

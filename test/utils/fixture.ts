@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type TestAgent from 'supertest/lib/agent';
 import type { DataSource } from 'typeorm';
 import { FakeInventoryService, type InventoryServiceOptions } from '../fakes/inventory-service';
@@ -119,7 +119,7 @@ export function useOrderService(options: OrderServiceOptions = {}): OrderService
   };
 
   const service: Omit<OrderService, 'orders'> = {
-    get app(): NestExpressApplication {
+    get app(): NestFastifyApplication {
       return live().app;
     },
     get http(): TestAgent {

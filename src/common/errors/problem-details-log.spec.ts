@@ -6,8 +6,8 @@ import { ProblemDetailsFilter } from './problem-details.filter';
 
 function hostFor(url: string) {
   const response = {
-    headersSent: false,
-    setHeader: jest.fn(),
+    sent: false,
+    header: jest.fn(),
     status: jest.fn(),
     type: jest.fn(),
     send: jest.fn(),

@@ -204,8 +204,8 @@ describe('toProblem', () => {
 describe('ProblemDetailsFilter', () => {
   function host(headersSent = false) {
     const response = {
-      headersSent,
-      setHeader: jest.fn(),
+      sent: headersSent,
+      header: jest.fn(),
       status: jest.fn(),
       type: jest.fn(),
       send: jest.fn(),
@@ -238,7 +238,7 @@ describe('ProblemDetailsFilter', () => {
 
     expect(response.status).toHaveBeenCalledWith(401);
     expect(response.type).toHaveBeenCalledWith(PROBLEM_CONTENT_TYPE);
-    expect(response.setHeader).toHaveBeenCalledWith('WWW-Authenticate', 'Bearer');
+    expect(response.header).toHaveBeenCalledWith('WWW-Authenticate', 'Bearer');
     const body = JSON.parse(response.send.mock.calls[0][0] as string);
     expect(body).toMatchObject({ status: 401, code: 'UNAUTHORIZED', instance: '/api/orders' });
     expect(logError).not.toHaveBeenCalled();

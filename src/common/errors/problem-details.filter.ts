@@ -6,7 +6,7 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from './domain-error';
 import { codeForStatus, ERROR_CATALOG, ErrorCode } from './error-codes';
 import { BODY_TOO_WIDE } from '../http-middleware';
@@ -126,17 +126,38 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 /** The one place where errors become HTTP: every error answers RFC 9457 problem+json. */
+/** Answers `error` as problem+json; `path` is the request's path, without its query. */
+function replyProblem(reply: FastifyReply, error: DomainError, path: string): void {
+  for (const [name, value] of Object.entries(error.options.headers ?? {})) {
+    reply.header(name, value);
+  }
+  void reply
+    .status(error.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(toProblem(error, path)));
+}
+
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const response = ctx.getResponse<Response>();
-    const request = ctx.getRequest<Request>();
+    this.answer(exception, ctx.getRequest<FastifyRequest>(), ctx.getResponse<FastifyReply>());
+  }
+
+  /**
+   * Logs what deserves it and answers problem+json. Also called for what the request pipeline
+   * refuses before routing (app.setup.ts), which Nest's exception handling never sees.
+   */
+  answer(
+    exception: unknown,
+    request: Pick<FastifyRequest, 'method' | 'url'>,
+    reply: FastifyReply,
+  ): void {
     const error = toDomainError(exception);
     // The path only: a query string may carry what must not reach a log (?access_token=...).
-    const path = (request.originalUrl ?? request.url ?? '').split('?')[0];
+    const path = (request.url ?? '').split('?')[0];
     if (error.code === 'DATABASE_UNAVAILABLE') {
       this.logger.warn(
         `${request.method} ${path}: database unavailable: ${(exception as Error).message}`,
@@ -147,13 +168,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         exception instanceof Error ? exception.stack : String(exception),
       );
     }
-    if (response.headersSent) return;
-    for (const [name, value] of Object.entries(error.options.headers ?? {})) {
-      response.setHeader(name, value);
-    }
-    response
-      .status(error.status)
-      .type(PROBLEM_CONTENT_TYPE)
-      .send(JSON.stringify(toProblem(error, path)));
+    if (reply.sent) return;
+    replyProblem(reply, error, path);
   }
 }

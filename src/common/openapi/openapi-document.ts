@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../../config/app.config';
 import { withPublicRoutes } from './public-route';
@@ -8,7 +8,7 @@ import { withPublicRoutes } from './public-route';
  * request for it and kept: building it at start-up cost every replica a few megabytes and tens
  * of milliseconds of start-up for a page that only people and client generators read.
  */
-export function setupOpenApi(app: NestExpressApplication, config: AppConfig): void {
+export function setupOpenApi(app: NestFastifyApplication, config: AppConfig): void {
   const document = () =>
     withPublicRoutes(
       SwaggerModule.createDocument(
