@@ -52,11 +52,11 @@ async function bootstrap(): Promise<void> {
     ShutdownState,
     startupBanner,
   } = loadApplication();
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule,
-    createHttpAdapter(env),
-    { bodyParser: false, abortOnError: false, bufferLogs: true },
-  );
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(env), {
+    bodyParser: false,
+    abortOnError: false,
+    bufferLogs: true,
+  });
   app.useLogger(app.get(Logger));
   configureApp(app);
   await app.listen(env.PORT, anyAddress());

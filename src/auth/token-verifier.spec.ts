@@ -7,7 +7,9 @@ const SECRET = 'unit-test-secret-that-is-long-enough';
 const USER_ID = '0123456789abcdef01234567';
 
 const requestWith = (token: string) =>
-  ({ headers: { authorization: `Bearer ${token}` } }) as unknown as { headers: IncomingHttpHeaders };
+  ({ headers: { authorization: `Bearer ${token}` } }) as unknown as {
+    headers: IncomingHttpHeaders;
+  };
 
 const sign = (claims: object, expiresIn: number, secret = SECRET) =>
   jwt.sign({ userId: USER_ID, email: 'jane@example.com', ...claims }, secret, { expiresIn });

@@ -41,7 +41,10 @@ describe('staticHeaders', () => {
 
   it('refuses one that reads the response beyond setting headers', () => {
     const nonce: Layer = (_req, res, next) => {
-      res.setHeader('X-Nonce', String((res as unknown as { locals: { nonce: string } }).locals.nonce));
+      res.setHeader(
+        'X-Nonce',
+        String((res as unknown as { locals: { nonce: string } }).locals.nonce),
+      );
       next();
     };
     expect(() => staticHeaders(nonce)).toThrow(/read res\.locals/);

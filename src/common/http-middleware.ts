@@ -152,11 +152,7 @@ export function refuseWideJsonEarly(req: IncomingMessage, _res: ServerResponse, 
 export function requireJsonBody(req: IncomingMessage, _res: ServerResponse, next: Next): void {
   const hasBody =
     Number(req.headers['content-length'] ?? 0) > 0 || !!req.headers['transfer-encoding'];
-  if (
-    hasBody &&
-    ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '') &&
-    !isJson(req)
-  ) {
+  if (hasBody && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method ?? '') && !isJson(req)) {
     return next(
       new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.'),
     );

@@ -14,7 +14,11 @@ const HEADER_NAMES: Record<string, string> = {
   'idempotency-key': 'Idempotency-Key',
 };
 
-export function rejectRepeatedHeaders(req: IncomingMessage, _res: ServerResponse, next: Next): void {
+export function rejectRepeatedHeaders(
+  req: IncomingMessage,
+  _res: ServerResponse,
+  next: Next,
+): void {
   const seen = new Set<string>();
   const raw = req.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {

@@ -17,9 +17,9 @@ export const OrderCreationLimit = () => SetMetadata(ORDER_CREATION_LIMIT, true);
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<
-      FastifyRequest & { user?: AuthUser; raw: { [COUNTED_PER_IP]?: boolean } }
-    >();
+    const req = context
+      .switchToHttp()
+      .getRequest<FastifyRequest & { user?: AuthUser; raw: { [COUNTED_PER_IP]?: boolean } }>();
     return (!req.user && req.raw[COUNTED_PER_IP] === true) || super.shouldSkip(context);
   }
 

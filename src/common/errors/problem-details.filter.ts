@@ -125,7 +125,6 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return UNAVAILABLE_ERRORS.has(error.name) || UNAVAILABLE_MESSAGE.test(error.message);
 }
 
-/** The one place where errors become HTTP: every error answers RFC 9457 problem+json. */
 /** Answers `error` as problem+json; `path` is the request's path, without its query. */
 function replyProblem(reply: FastifyReply, error: DomainError, path: string): void {
   for (const [name, value] of Object.entries(error.options.headers ?? {})) {
@@ -137,6 +136,7 @@ function replyProblem(reply: FastifyReply, error: DomainError, path: string): vo
     .send(JSON.stringify(toProblem(error, path)));
 }
 
+/** The one place where errors become HTTP: every error answers RFC 9457 problem+json. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
