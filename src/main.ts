@@ -11,22 +11,12 @@ function loadApplication() {
   const { NestFactory } = require('@nestjs/core') as typeof import('@nestjs/core');
   const { Logger } = require('nestjs-pino') as typeof import('nestjs-pino');
   const { AppModule } = require('./app.module') as typeof import('./app.module');
-  const { anyAddress, configureApp, createHttpAdapter } =
-    require('./app.setup') as typeof import('./app.setup');
+  const setup = require('./app.setup') as typeof import('./app.setup');
   const { ShutdownState } =
     require('./health/shutdown-state') as typeof import('./health/shutdown-state');
   const { startupBanner } =
     require('./logging/startup-banner') as typeof import('./logging/startup-banner');
-  return {
-    NestFactory,
-    Logger,
-    AppModule,
-    configureApp,
-    createHttpAdapter,
-    anyAddress,
-    ShutdownState,
-    startupBanner,
-  };
+  return { NestFactory, Logger, AppModule, setup, ShutdownState, startupBanner };
 }
 
 /** Nest's logger: loaded with the application, or here when start-up failed before that. */
@@ -42,24 +32,15 @@ async function bootstrap(): Promise<void> {
   // Without DATABASE_URL, initdb and the embedded server start in their own processes while
   // this one loads the application; the database module then waits for what is left of it.
   if (!env.DATABASE_URL) await beginEmbeddedPostgres(env.EMBEDDED_DB_DIR);
-  const {
-    NestFactory,
-    Logger,
+  const { NestFactory, Logger, AppModule, setup, ShutdownState, startupBanner } = loadApplication();
+  const app = await NestFactory.create<NestFastifyApplication>(
     AppModule,
-    configureApp,
-    createHttpAdapter,
-    anyAddress,
-    ShutdownState,
-    startupBanner,
-  } = loadApplication();
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(env), {
-    bodyParser: false,
-    abortOnError: false,
-    bufferLogs: true,
-  });
+    setup.createHttpAdapter(env),
+    { bodyParser: false, abortOnError: false, bufferLogs: true },
+  );
   app.useLogger(app.get(Logger));
-  configureApp(app);
-  await app.listen(env.PORT, anyAddress());
+  setup.configureApp(app);
+  await app.listen(env.PORT, setup.anyAddress());
   const logger = nestLogger('Bootstrap');
   logger.log(`${env.APP_NAME} ${env.APP_VERSION} listening on port ${env.PORT} (docs at /docs)`);
   logger.log(startupBanner(env, env.PORT));
