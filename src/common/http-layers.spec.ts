@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import helmet from 'helmet';
-import { hasBody, type Layer, staticHeaders } from './http-layers';
+import { hasBody, type Layer, pipeline, staticHeaders } from './http-layers';
 
 /** A response that keeps what is set on it, in order. */
 function response() {
@@ -77,5 +77,66 @@ describe('hasBody', () => {
     }
     expect(hasBody(req({}))).toBe(false);
     expect(hasBody(req({ 'content-length': '0' }))).toBe(true);
+  });
+});
+
+describe('pipeline', () => {
+  const req = {} as IncomingMessage;
+  const res = {} as ServerResponse;
+  /** A layer that notes its name and passes the request on. */
+  const step =
+    (seen: string[], name: string): Layer =>
+    (_req, _res, next) => {
+      seen.push(name);
+      next();
+    };
+
+  it('runs the layers in order, then passes the request on with no error', async () => {
+    const seen: string[] = [];
+    const run = pipeline([step(seen, 'a'), step(seen, 'b'), step(seen, 'c')]);
+
+    await expect(new Promise((done) => run(req, res, done))).resolves.toBeUndefined();
+    expect(seen).toEqual(['a', 'b', 'c']);
+  });
+
+  it('stops at the first error, passed on or thrown, and hands it on', async () => {
+    const passed = new Error('passed on');
+    const thrown = new Error('thrown');
+    for (const [failing, error] of [
+      [(_req, _res, next) => next(passed), passed],
+      [
+        () => {
+          throw thrown;
+        },
+        thrown,
+      ],
+    ] as [Layer, Error][]) {
+      const seen: string[] = [];
+      const run = pipeline([step(seen, 'a'), failing, step(seen, 'c')]);
+
+      await expect(new Promise((done) => run(req, res, done))).resolves.toBe(error);
+      expect(seen).toEqual(['a']);
+    }
+  });
+
+  it('stops without calling on when a layer answers instead of passing the request on', () => {
+    const seen: string[] = [];
+    const done = jest.fn();
+    const run = pipeline([step(seen, 'a'), () => undefined, step(seen, 'c')]);
+
+    run(req, res, done);
+
+    expect(seen).toEqual(['a']);
+    expect(done).not.toHaveBeenCalled();
+  });
+
+  it('runs a layer that passes the request on later, from a callback, in turn', async () => {
+    const seen: string[] = [];
+    const later: Layer = (_req, _res, next) =>
+      void setImmediate(() => (seen.push('later'), next()));
+    const run = pipeline([later, step(seen, 'b')]);
+
+    await new Promise((done) => run(req, res, done));
+    expect(seen).toEqual(['later', 'b']);
   });
 });
