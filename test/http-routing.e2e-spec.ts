@@ -38,6 +38,8 @@ describe('routing as clients know it', () => {
 
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    // The length of the GET's body ({"status":"ok"}), which HEAD does not send.
+    expect(res.headers['content-length']).toBe('15');
     expect(res.text ?? '').toBe('');
   });
 });

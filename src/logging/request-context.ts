@@ -37,10 +37,8 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
 }
 
-/** Runs first: answers with the request's name (given by the router's genReqId). */
+/** Runs first: answers with the request's name (the router's genReqId, requestIdOf). */
 export function assignRequestId(req: PipelineRequest, res: ServerResponse, next: Next): void {
-  // A string always: the router's genReqId is requestIdOf.
-  req.id ??= requestIdOf(req);
   res.setHeader('X-Request-Id', req.id as string);
   next();
 }

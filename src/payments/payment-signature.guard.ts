@@ -23,9 +23,9 @@ export class PaymentSignatureGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (this.config.PAYMENT_WEBHOOK_SECRET.length === 0) throw new NotFoundException();
     const req = context.switchToHttp().getRequest<FastifyRequest & { raw: WithRawBody }>();
-    const signature = req.headers['payment-signature'];
     const result = checkSignature(
-      Array.isArray(signature) ? signature.join(', ') : signature,
+      // Node joins repeated headers of this kind into one string.
+      req.headers['payment-signature'] as string | undefined,
       req.raw.rawBody,
       this.config.PAYMENT_WEBHOOK_SECRET,
       this.config.PAYMENT_WEBHOOK_TOLERANCE_S,

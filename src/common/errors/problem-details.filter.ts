@@ -125,17 +125,6 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return UNAVAILABLE_ERRORS.has(error.name) || UNAVAILABLE_MESSAGE.test(error.message);
 }
 
-/** Answers `error` as problem+json; `path` is the request's path, without its query. */
-function replyProblem(reply: FastifyReply, error: DomainError, path: string): void {
-  for (const [name, value] of Object.entries(error.options.headers ?? {})) {
-    reply.header(name, value);
-  }
-  void reply
-    .status(error.status)
-    .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(toProblem(error, path)));
-}
-
 /** The one place where errors become HTTP: every error answers RFC 9457 problem+json. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -169,6 +158,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       );
     }
     if (reply.sent) return;
-    replyProblem(reply, error, path);
+    for (const [name, value] of Object.entries(error.options.headers ?? {})) {
+      reply.header(name, value);
+    }
+    void reply
+      .status(error.status)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(toProblem(error, path)));
   }
 }
