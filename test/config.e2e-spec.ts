@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigValidationError } from '../src/config/environment';
 import { createTestApp } from './utils/app';
 import { exitWithin, useServiceSpawner } from './utils/service';
@@ -31,6 +34,31 @@ describe('a bad setting stops the service at start-up', () => {
     expect(service.stderr()).not.toMatch(STACK_FRAME);
     expect(service.stdout()).not.toMatch(STACK_FRAME);
     // It failed on the setting, not later: nothing was started.
+    expect(service.stdout()).not.toMatch(/listening on port|embedded PostgreSQL/);
+  });
+
+  let scratch: string;
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'order-config-'));
+    writeFileSync(join(scratch, 'not-a-directory'), '');
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  // Without DATABASE_URL the data directory is checked before anything starts. Node's recursive
+  // mkdir never returned under /proc (Node 20), so this start used to hang.
+  it.each([
+    ['a path the kernel refuses', () => '/proc/order-service-pg'],
+    ['a path under a regular file', () => join(scratch, 'not-a-directory', 'pg')],
+  ])('EMBEDDED_DB_DIR at %s: exits within seconds, naming it', async (_case, dir) => {
+    const started = Date.now();
+    const service = await start({ EMBEDDED_DB_DIR: dir() });
+
+    const code = await exitWithin(service, 10_000);
+
+    expect(code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(service.stderr()).toMatch(/\bEMBEDDED_DB_DIR: cannot keep the embedded database in /);
+    expect(service.stderr()).not.toMatch(STACK_FRAME);
     expect(service.stdout()).not.toMatch(/listening on port|embedded PostgreSQL/);
   });
 

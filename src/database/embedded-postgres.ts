@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { ConfigValidationError } from '../config/environment';
 
 /** The embedded server only listens on localhost, so a fixed password is no secret. */
 export const EMBEDDED_USER = 'postgres';
@@ -68,6 +69,31 @@ async function stopLeftoverServer(dataDir: string): Promise<void> {
   if (isAlive(pid)) throw new Error(`An old embedded PostgreSQL (pid ${pid}) did not stop`);
 }
 
+/**
+ * The data directory of EMBEDDED_DB_DIR, created if missing, or a ConfigValidationError naming
+ * the setting. Created one level at a time: Node's recursive mkdir never returns under /proc on
+ * Node 20 and reports success there on Node 22, so a bad path would hang or fail much later.
+ */
+export function prepareDataDirectory(dir: string): string {
+  const dataDir = resolve(dir);
+  const refuse = (reason: string) =>
+    new ConfigValidationError([
+      `EMBEDDED_DB_DIR: cannot keep the embedded database in ${dataDir}: ${reason}`,
+    ]);
+  const missing: string[] = [];
+  for (let at = dataDir; !existsSync(at); at = dirname(at)) missing.unshift(at);
+  try {
+    for (const level of missing) mkdirSync(level);
+    if (!statSync(dataDir).isDirectory()) throw refuse('it is not a directory');
+    // A read-only file system (a container's, say) refuses here, not halfway through initdb.
+    accessSync(dataDir, constants.W_OK);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) throw error;
+    throw refuse((error as Error).message);
+  }
+  return dataDir;
+}
+
 // Created after start rather than right after initdb, so a first start that died half-way heals.
 async function ensureDatabase(port: number): Promise<void> {
   const client = new Client({
@@ -96,6 +122,7 @@ export async function startEmbeddedPostgres(
   dir: string,
   log: (message: string) => void = () => undefined,
 ): Promise<EmbeddedDatabase> {
+  const dataDir = prepareDataDirectory(dir);
   // On import the package hooks the termination signals to stop the server and exit the process,
   // which would cut the service's graceful shutdown short; the service stops the server itself.
   const signals = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
@@ -106,7 +133,6 @@ export async function startEmbeddedPostgres(
       if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener);
     }
   }
-  const dataDir = resolve(dir);
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -121,7 +147,6 @@ export async function startEmbeddedPostgres(
   });
   const fresh = !existsSync(resolve(dataDir, 'PG_VERSION'));
   if (fresh) {
-    mkdirSync(dataDir, { recursive: true });
     await server.initialise();
   } else {
     await stopLeftoverServer(dataDir);
@@ -142,7 +167,10 @@ export async function startEmbeddedPostgres(
 
 interface Start {
   ready: Promise<EmbeddedDatabase>;
-  /** Resolved once the start's first process (initdb, or the server) has spoken, or it ended. */
+  /**
+   * Resolved once the start's first process (initdb, or the server) has spoken, or the server is
+   * up; rejected when the start failed before any process ran (a bad EMBEDDED_DB_DIR, say).
+   */
   underWay: Promise<void>;
 }
 
@@ -154,9 +182,16 @@ function begin(dir: string): Start {
   const known = starts.get(dataDir);
   if (known) return known;
   let spoken!: () => void;
-  const underWay = new Promise<void>((resolveUnderWay) => (spoken = resolveUnderWay));
+  let failed!: (error: unknown) => void;
+  const underWay = new Promise<void>((resolveUnderWay, reject) => {
+    spoken = resolveUnderWay;
+    failed = reject;
+  });
+  // Only main.ts waits for it; the database module hears a failure through `ready`.
+  underWay.catch(() => undefined);
   const ready = startEmbeddedPostgres(dataDir, () => spoken());
-  ready.then(spoken, spoken);
+  // Once a process has spoken, underWay is settled and a later failure changes nothing here.
+  ready.then(spoken, failed);
   const start = { ready, underWay };
   starts.set(dataDir, start);
   return start;
@@ -168,7 +203,8 @@ export function embeddedPostgres(dir: string): Promise<EmbeddedDatabase> {
 }
 
 /**
- * Begins the embedded server's start and resolves as soon as its first process runs. main.ts
+ * Begins the embedded server's start and resolves as soon as its first process runs, or rejects
+ * when the start failed before that (a bad EMBEDDED_DB_DIR stops start-up at once). main.ts
  * then loads the application while initdb and the server start in their own processes (about a
  * second each on a first start); the database module's embeddedPostgres() waits for the rest.
  */
