@@ -221,8 +221,8 @@ export function configureApp(app: NestFastifyApplication): void {
  * Every address of the host, as Node's own `listen(port)` takes it (Fastify's `listen` would take
  * `localhost` for a missing host): `::` (IPv6 and IPv4) where the host has IPv6, else 0.0.0.0.
  */
-export function anyAddress(): string {
-  const ipv6 = Object.values(networkInterfaces()).some((addresses) =>
+export function anyAddress(interfaces = networkInterfaces()): string {
+  const ipv6 = Object.values(interfaces).some((addresses) =>
     addresses?.some((address) => address.family === 'IPv6'),
   );
   return ipv6 ? '::' : '0.0.0.0';
