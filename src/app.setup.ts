@@ -36,6 +36,7 @@ import { ShutdownState } from './health/shutdown-state';
 import { IpRateLimit } from './throttling/ip-rate-limit';
 import { setupOpenApi } from './common/openapi/openapi-document';
 import { keepWebhookRawBody } from './payments/raw-body';
+import { tracing } from './tracing/tracing';
 
 export const BODY_LIMIT = '100kb';
 
@@ -195,6 +196,7 @@ export function configureApp(app: NestFastifyApplication): void {
     req.id = request.id;
     req.ip = request.ip;
     req.routeTemplate = request.is404 ? undefined : request.routeOptions.url;
+    if (req.routeTemplate !== undefined) tracing?.nameRoute(req.routeTemplate);
     run(req, reply.raw, (err) => {
       // A layer answered (a CORS preflight, OPTIONS on a known path): nothing more to do.
       if (reply.raw.headersSent) return void reply.hijack();

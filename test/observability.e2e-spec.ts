@@ -908,6 +908,7 @@ interface OtlpSpan {
   parentSpanId?: string;
   name: string;
   kind: number;
+  attributes?: { key: string; value: { stringValue?: string } }[];
 }
 
 /** A collector that accepts OTLP/HTTP and keeps what it was sent. */
@@ -1031,6 +1032,12 @@ describe('tracing (built service, OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     expect(spans.map((span) => span.spanId)).toContain(parentId);
     // SERVER (2) for the incoming request, CLIENT (3) for the outgoing call.
     expect(spans.map((span) => span.kind)).toEqual(expect.arrayContaining([2, 3]));
+    // The incoming request's span is named by its route template, which it carries too.
+    const server = spans.filter((span) => span.kind === 2);
+    expect(server.map((span) => span.name)).toEqual(['POST /api/orders']);
+    expect(server[0].attributes).toEqual(
+      expect.arrayContaining([{ key: 'http.route', value: { stringValue: '/api/orders' } }]),
+    );
   });
 
   it("continues the caller's trace: an incoming traceparent's trace id is propagated", async () => {

@@ -8,6 +8,8 @@
  * The SDK is required only when tracing is on, so a service without a collector never loads it;
  * only the type imports below are static, and they vanish from the compiled code.
  */
+import type * as ApiModule from '@opentelemetry/api';
+import type * as CoreModule from '@opentelemetry/core';
 import type * as ExporterModule from '@opentelemetry/exporter-trace-otlp-http';
 import type * as InstrumentationModule from '@opentelemetry/instrumentation';
 import type * as HttpModule from '@opentelemetry/instrumentation-http';
@@ -19,6 +21,12 @@ import type * as TraceBaseModule from '@opentelemetry/sdk-trace-base';
 import type * as TraceNodeModule from '@opentelemetry/sdk-trace-node';
 
 export interface Tracing {
+  /**
+   * Names the incoming request's span by its route template (`GET /api/orders/:id`, with
+   * `http.route`), as the HTTP instrumentation does when a framework's instrumentation tells it
+   * the route. Called from the request pipeline, inside the request's context.
+   */
+  nameRoute(route: string): void;
   /** Exports the spans not yet sent, then stops tracing. */
   shutdown(): Promise<void>;
 }
@@ -39,6 +47,8 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
   const { UndiciInstrumentation } =
     require('@opentelemetry/instrumentation-undici') as typeof UndiciModule;
   const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof ResourcesModule;
+  const { context } = require('@opentelemetry/api') as typeof ApiModule;
+  const { getRPCMetadata, RPCType } = require('@opentelemetry/core') as typeof CoreModule;
   const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof TraceBaseModule;
   const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof TraceNodeModule;
 
@@ -67,6 +77,10 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
     ],
   });
   return {
+    nameRoute: (route) => {
+      const incoming = getRPCMetadata(context.active());
+      if (incoming?.type === RPCType.HTTP) incoming.route = route;
+    },
     shutdown: async () => {
       unregister();
       await provider.shutdown();
