@@ -1,5 +1,6 @@
 import type { MeasureContext, Scenario } from './measure';
 import { databaseCpu } from './measure';
+import { watchStalls } from './load';
 import type { ScenarioResult } from './report';
 import { cpuMsOf, memoryOf, sampleRss, type BenchService } from './service';
 
@@ -29,12 +30,14 @@ export async function measureExport(
   const dbCpu = await databaseCpu(ctx.client, ctx.database);
   const serviceCpu = cpuMsOf(service.pid);
   const rss = sampleRss(service.pid);
+  const stall = watchStalls();
   const started = performance.now();
   const runs: Awaited<ReturnType<typeof download>>[] = [];
   while (runs.length === 0 || performance.now() - started < ctx.durationS * 1000) {
     runs.push(await download(service, scenario));
   }
   const durationS = (performance.now() - started) / 1000;
+  const loadStallMs = stall.stop();
   const peakRssMiB = rss.stop();
   const cpu = [cpuMsOf(service.pid) - serviceCpu, await dbCpu()];
   const rows = runs.reduce((sum, r) => sum + r.rows, 0);
@@ -56,6 +59,7 @@ export async function measureExport(
     non2xx: runs.filter((r) => r.status >= 300).length,
     errors: 0,
     statusCodes,
+    loadStallMs,
     export: {
       rowsPerDownload: runs[0].rows,
       rowsPerS: rows / durationS,

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
 /** One request of a scenario; `next()` is called for every request sent. */
@@ -6,6 +7,21 @@ export interface RequestSpec {
   path: string;
   headers: Record<string, string>;
   body?: string;
+}
+
+/** A pause of the load generator's event loop this long is reported with the result. */
+export const LOAD_STALL_MS = 1000;
+
+/** Watches this process's event loop; stop() gives the longest it was held up, in ms. */
+export function watchStalls(): { stop(): number } {
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  return {
+    stop() {
+      loop.disable();
+      return loop.max / 1e6;
+    },
+  };
 }
 
 export interface LoadResult {
@@ -18,6 +34,11 @@ export interface LoadResult {
   /** Connection errors and timeouts (no HTTP status at all). */
   errors: number;
   statusCodes: Record<string, number>;
+  /**
+   * The longest this process's event loop, autocannon's, was held up during the run (ms). Over
+   * a second or so, the load itself paused (the machine, not the service) and req/s understates.
+   */
+  loadStallMs: number;
 }
 
 /**
@@ -32,6 +53,7 @@ export async function runLoad(
   run: { durationS: number } | { amount: number },
 ): Promise<LoadResult> {
   const first = next();
+  const stall = watchStalls();
   const result = await autocannon({
     url,
     connections,
@@ -40,6 +62,7 @@ export async function runLoad(
     // Every request is built afresh, so each may carry another user's token or body.
     requests: [{ ...first, setupRequest: (req) => ({ ...req, ...next() }) }],
   });
+  const loadStallMs = stall.stop();
   const statusCodes: Record<string, number> = {};
   for (const [code, { count }] of Object.entries(result.statusCodeStats ?? {})) {
     statusCodes[code] = count ?? 0;
@@ -54,5 +77,6 @@ export async function runLoad(
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     statusCodes,
+    loadStallMs,
   };
 }

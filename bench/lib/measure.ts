@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
 import type { CapturedRequest } from './ceiling';
 import { countRows, type RowCounts } from './database';
-import { runLoad, type RequestSpec } from './load';
+import { LOAD_STALL_MS, runLoad, type RequestSpec } from './load';
 import type { ScenarioResult } from './report';
 import { cpuMsOf, sampleRss, type BenchService } from './service';
 
@@ -152,6 +152,9 @@ export async function measure(
       `${result.dbCpuMsPerReq.toFixed(2)} ms` +
       (result.dbCheck
         ? `, rows ${result.dbCheck.ok ? 'ok' : `MISMATCH ${JSON.stringify(result.dbCheck)}`}`
+        : '') +
+      (result.loadStallMs > LOAD_STALL_MS
+        ? `; the load paused ${(result.loadStallMs / 1000).toFixed(1)} s (req/s understated)`
         : ''),
   );
   return result;

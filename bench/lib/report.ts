@@ -1,6 +1,6 @@
 import type { ColdStart } from './cold-start';
 import type { ExplainResult } from './database';
-import type { LoadResult } from './load';
+import { LOAD_STALL_MS, type LoadResult } from './load';
 import type { PgbenchResult } from './pgbench';
 
 export interface ScenarioResult extends LoadResult {
@@ -202,6 +202,9 @@ export function markdown(report: BenchReport): string {
           s.dbCheck ? (s.dbCheck.ok ? 'rows = 201s ✓' : 'ROWS ≠ 201s ✗') : '',
           s.publishing ? (s.publishing.ok ? 'stream = orders ✓' : 'STREAM ≠ ORDERS ✗') : '',
           s.ceiling?.failed ? `pgbench: ${s.ceiling.failed} failed` : '',
+          s.loadStallMs > LOAD_STALL_MS
+            ? `load paused ${fixed(s.loadStallMs / 1000, 1)} s: req/s understated`
+            : '',
           s.export
             ? `${fixed(s.export.rowsPerS, 0)} rows/s, ${s.export.rowsPerDownload} rows, ` +
               `RSS +${fixed(s.export.rssGrowthMiB, 0)} MiB` +
