@@ -4,7 +4,7 @@ import type { Client } from 'pg';
 import type { CapturedRequest } from './ceiling';
 import { countRows, type RowCounts } from './database';
 import { LOAD_STALL_MS, runLoad, type RequestSpec } from './load';
-import type { ScenarioResult } from './report';
+import { overran, type ScenarioResult } from './report';
 import { cpuMsOf, sampleRss, type BenchService } from './service';
 
 export interface Scenario {
@@ -128,6 +128,7 @@ export async function measure(
     serviceCpuMsPerReq: cpu[0] / Math.max(load.requests, 1),
     dbCpuMsPerReq: cpu[1] / Math.max(load.requests, 1),
     ...load,
+    ...('durationS' in run && { plannedS: run.durationS }),
   };
   if (before && scenario.lines) {
     const after = await countRows(client);
@@ -155,6 +156,9 @@ export async function measure(
         : '') +
       (result.loadStallMs > LOAD_STALL_MS
         ? `; the load paused ${(result.loadStallMs / 1000).toFixed(1)} s (req/s understated)`
+        : '') +
+      (overran(result)
+        ? `; it ran ${result.durationS.toFixed(1)} s, not ${result.plannedS} s`
         : ''),
   );
   return result;

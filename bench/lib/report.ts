@@ -3,6 +3,11 @@ import type { ExplainResult } from './database';
 import { LOAD_STALL_MS, type LoadResult } from './load';
 import type { PgbenchResult } from './pgbench';
 
+/** A timed run that lasted over a tenth longer than planned: its req/s is not to be trusted. */
+export function overran(s: ScenarioResult): boolean {
+  return s.plannedS !== undefined && s.durationS > s.plannedS * 1.1;
+}
+
 export interface ScenarioResult extends LoadResult {
   scenario: string;
   title: string;
@@ -29,6 +34,8 @@ export interface ScenarioResult extends LoadResult {
   export?: { rowsPerDownload: number; rowsPerS: number; rssGrowthMiB: number };
   /** pgbench on the statements this scenario's requests sent, right after it, same clients. */
   ceiling?: CeilingResult;
+  /** A timed run: the seconds it was meant to last (autocannon's own `durationS` may be more). */
+  plannedS?: number;
 }
 
 /**
@@ -205,6 +212,7 @@ export function markdown(report: BenchReport): string {
           s.loadStallMs > LOAD_STALL_MS
             ? `load paused ${fixed(s.loadStallMs / 1000, 1)} s: req/s understated`
             : '',
+          overran(s) ? `ran ${fixed(s.durationS, 1)} s of ${s.plannedS} s` : '',
           s.export
             ? `${fixed(s.export.rowsPerS, 0)} rows/s, ${s.export.rowsPerDownload} rows, ` +
               `RSS +${fixed(s.export.rssGrowthMiB, 0)} MiB` +
