@@ -49,6 +49,7 @@ describe('a bad setting stops the service at start-up', () => {
   it.each([
     ['a path the kernel refuses', () => '/proc/order-service-pg'],
     ['a path under a regular file', () => join(scratch, 'not-a-directory', 'pg')],
+    ['a regular file', () => join(scratch, 'not-a-directory')],
   ])('EMBEDDED_DB_DIR at %s: exits within seconds, naming it', async (_case, dir) => {
     const started = Date.now();
     const service = await start({ EMBEDDED_DB_DIR: dir() });
