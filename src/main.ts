@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigValidationError, validateEnvironment } from './config/environment';
 import { beginEmbeddedPostgres } from './database/embedded-postgres';
+import { releaseStartupGarbage } from './common/startup-memory';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded once the embedded database's start is under way */
 /** Nest, the application's modules and what they load: about a second of start-up. */
@@ -40,6 +41,9 @@ async function bootstrap(): Promise<void> {
   );
   app.useLogger(app.get(Logger));
   setup.configureApp(app);
+  // Loading and wiring are done and nothing runs yet: connections, relays and subscriptions
+  // start when listen() initialises the modules. So the collection's pause delays no work.
+  releaseStartupGarbage();
   await app.listen(env.PORT, setup.anyAddress());
   const logger = nestLogger('Bootstrap');
   logger.log(`${env.APP_NAME} ${env.APP_VERSION} listening on port ${env.PORT} (docs at /docs)`);
