@@ -132,12 +132,14 @@ describe('the service killed between a confirmation and its stock effect', () =>
       expect(held().map((r) => r.status)).toEqual(['CONFIRMED']);
       // Sold once: the stock on hand went down by the line's quantity, no more.
       expect(inventory.stock.get(PRODUCTS.novel)).toBe(stockBefore - order.items[0].quantity);
+      // The fake shows the hold confirmed as soon as it answers; the service records that a
+      // moment later, when the answer has come back. The effect is settled once it has.
+      await stockSettledFor(db, order.id);
       const { rows } = await db.query<{ stock_status: string }>(
         'SELECT stock_status FROM order_items WHERE order_id = $1',
         [order.id],
       );
       expect(rows).toEqual([{ stock_status: 'confirmed' }]);
-      await stockSettledFor(db, order.id);
     } finally {
       await db.end();
     }
