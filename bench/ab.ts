@@ -22,6 +22,9 @@
  *   --rounds <n>            pairs per scenario (default 6, half in each start order)
  *   --env, --node-arg, --memory-limit, --out   as in bench/run.ts (the JSON goes to
  *                           bench/results/<date>.ab.tmp by default, which git ignores)
+ *   --a-node-options <list> build A's node options instead of the image's (comma-separated),
+ *                           for a build from before the Dockerfile's CMD changed, e.g.
+ *                           `--a-node-options=--max-semi-space-size=16`
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,6 +56,7 @@ function abOptions() {
       rounds: { type: 'string', default: '6' },
       env: { type: 'string', multiple: true, default: [] },
       'node-arg': { type: 'string', multiple: true, default: [] },
+      'a-node-options': { type: 'string' },
       'memory-limit': { type: 'string' },
       out: { type: 'string' },
     },
@@ -96,6 +100,11 @@ async function main(): Promise<void> {
     fake.recordRequests = false;
     cleanups.push(() => fake.close());
     const settings = serviceSettings(db.url, fake.url, settingsOf(opts.env));
+    const imageOptions = imageNodeOptions();
+    const nodeOptionsOf = (name: Build): string[] =>
+      name === 'A' && opts['a-node-options'] !== undefined
+        ? opts['a-node-options'].split(',').filter(Boolean)
+        : imageOptions;
     const start = async (name: Build): Promise<BenchService> => {
       const service = await startService(
         settings,
@@ -103,7 +112,7 @@ async function main(): Promise<void> {
         join(tmpdir(), `order-ab-${process.pid}-${name}.json`),
         {
           main: resolve(opts[name === 'A' ? 'a' : 'b']),
-          nodeArgs: [...imageNodeOptions(), ...opts['node-arg']],
+          nodeArgs: [...nodeOptionsOf(name), ...opts['node-arg']],
           memoryLimitMiB: memoryLimit(opts['memory-limit']),
         },
       );
@@ -166,8 +175,10 @@ async function main(): Promise<void> {
         runs: { A, B },
       };
     });
+    const described = (name: Build) =>
+      `${opts[name === 'A' ? 'a' : 'b']} (node ${[...nodeOptionsOf(name), ...opts['node-arg']].join(' ')})`;
     console.log(
-      `A: ${opts.a}\nB: ${opts.b}\nc = ${connections}, ${report[0]?.pairs} pairs of ${opts.duration} s runs per scenario\n`,
+      `A: ${described('A')}\nB: ${described('B')}\nc = ${connections}, ${report[0]?.pairs} pairs of ${opts.duration} s runs per scenario\n`,
     );
     console.log(
       '| Scenario | req/s A → B | CPU ms/req svc + db, A → B | change, svc + db | B cheaper in |',
@@ -187,7 +198,7 @@ async function main(): Promise<void> {
     const out = opts.out ?? join(__dirname, 'results', `${date}.ab.tmp`);
     writeFileSync(
       out,
-      JSON.stringify({ date, a: opts.a, b: opts.b, connections, report }, null, 2),
+      JSON.stringify({ date, a: described('A'), b: described('B'), connections, report }, null, 2),
     );
     log(`results written to ${out}`);
   } finally {

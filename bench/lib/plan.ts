@@ -41,11 +41,11 @@ export function serviceSettings(
     MIGRATIONS_RUN: 'true',
     DATABASE_URL: databaseUrl,
     PRODUCT_SERVICE_URL: productServiceUrl,
-    // Limits that never bite, over the shortest window: the in-memory limiter keeps one entry
-    // per request in the window, for each caller, and each request filters its caller's
-    // list. In production a caller's list is cut at its limit (300 a minute by default); a
-    // minute of one bench caller's requests at full speed is 30,000 entries, a tenth of the
-    // get-one scenario's CPU, which no deployment would see.
+    // Limits that never bite, over a short window: the in-memory limiter remembers each of a
+    // caller's requests in the window. In production that is cut at the limit (300 a minute by
+    // default); under limits that never bite, a minute of one bench caller at full speed would
+    // be 100,000 entries, which no deployment holds. (Before SlidingWindowStorage, each
+    // request also filtered its caller's whole list: a tenth of get-one's CPU at a minute.)
     RATE_LIMIT_WINDOW_MS: '1000',
     RATE_LIMIT_PER_USER: huge,
     RATE_LIMIT_PER_IP: huge,

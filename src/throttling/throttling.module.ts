@@ -5,6 +5,7 @@ import { AuthModule } from '../auth/auth.module';
 import { IS_PUBLIC } from '../auth/decorators';
 import { FailOpenRedisStorage } from './fail-open-storage';
 import { IpRateLimit } from './ip-rate-limit';
+import { SlidingWindowStorage } from './sliding-window-storage';
 import { ORDER_CREATION_LIMIT, RateLimitGuard } from './rate-limit.guard';
 
 @Module({
@@ -13,8 +14,11 @@ import { ORDER_CREATION_LIMIT, RateLimitGuard } from './rate-limit.guard';
     ThrottlerModule.forRootAsync({
       inject: [appConfig.KEY],
       useFactory: (config: AppConfig) => ({
-        // In Redis when configured, so that the limit holds across replicas.
-        storage: config.REDIS_URL ? new FailOpenRedisStorage(config.REDIS_URL) : undefined,
+        // In Redis when configured, so that the limit holds across replicas; else in this
+        // replica's memory, at a constant cost per request (sliding-window-storage.ts).
+        storage: config.REDIS_URL
+          ? new FailOpenRedisStorage(config.REDIS_URL)
+          : new SlidingWindowStorage(),
         throttlers: [
           {
             name: 'default',
