@@ -131,7 +131,8 @@ export class SlidingWindowStorage implements ThrottlerStorage, OnApplicationShut
   }
 
   /** Drops the records with nothing left to remember, so that idle callers cost no memory. */
-  evictIdle(now = Math.floor(this.clock())): void {
+  private evictIdle(): void {
+    const now = Math.floor(this.clock());
     for (const [key, record] of this.records) {
       if (record.isBlocked && record.blockExpiresAt > now) continue;
       if (record.expiresAt > now) continue;
