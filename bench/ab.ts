@@ -25,6 +25,9 @@
  *   --a-node-options <list> build A's node options instead of the image's (comma-separated),
  *                           for a build from before the Dockerfile's CMD changed, e.g.
  *                           `--a-node-options=--max-semi-space-size=16`
+ *   --a-env KEY=VALUE       a setting of build A's only (repeatable; over --env): one build
+ *                           against itself with a setting changed, e.g.
+ *                           `--service dist/main.js --a-env DB_POOL_SIZE=10`
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,6 +60,7 @@ function abOptions() {
       env: { type: 'string', multiple: true, default: [] },
       'node-arg': { type: 'string', multiple: true, default: [] },
       'a-node-options': { type: 'string' },
+      'a-env': { type: 'string', multiple: true, default: [] },
       'memory-limit': { type: 'string' },
       out: { type: 'string' },
     },
@@ -100,6 +104,8 @@ async function main(): Promise<void> {
     fake.recordRequests = false;
     cleanups.push(() => fake.close());
     const settings = serviceSettings(db.url, fake.url, settingsOf(opts.env));
+    const settingsOfBuild = (name: Build) =>
+      name === 'A' ? { ...settings, ...settingsOf(opts['a-env']) } : settings;
     const imageOptions = imageNodeOptions();
     const nodeOptionsOf = (name: Build): string[] =>
       name === 'A' && opts['a-node-options'] !== undefined
@@ -107,7 +113,7 @@ async function main(): Promise<void> {
         : imageOptions;
     const start = async (name: Build): Promise<BenchService> => {
       const service = await startService(
-        settings,
+        settingsOfBuild(name),
         await freePort(),
         join(tmpdir(), `order-ab-${process.pid}-${name}.json`),
         {
@@ -176,7 +182,8 @@ async function main(): Promise<void> {
       };
     });
     const described = (name: Build) =>
-      `${opts[name === 'A' ? 'a' : 'b']} (node ${[...nodeOptionsOf(name), ...opts['node-arg']].join(' ')})`;
+      `${opts[name === 'A' ? 'a' : 'b']} (node ${[...nodeOptionsOf(name), ...opts['node-arg']].join(' ')})` +
+      (name === 'A' && opts['a-env'].length ? `, settings ${opts['a-env'].join(' ')}` : '');
     console.log(
       `A: ${described('A')}\nB: ${described('B')}\nc = ${connections}, ${report[0]?.pairs} pairs of ${opts.duration} s runs per scenario\n`,
     );

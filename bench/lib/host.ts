@@ -42,3 +42,24 @@ export function pidByCommandLine(needle: string): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * The machine's busy CPU time so far, in ms summed over its CPUs (/proc/stat): user, system and
+ * interrupts, of every process and the kernel. Time the hypervisor gave to other machines
+ * (steal) is not in it.
+ */
+export function machineBusyCpuMs(): number {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1);
+  const [user, nice, system, , , irq, softirq] = ticks.map(Number);
+  return (user + nice + system + irq + softirq) * MS_PER_TICK;
+}
+
+/** CPU ms of this process's children that have exited and been waited for (/proc/self/stat). */
+export function exitedChildrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * MS_PER_TICK;
+}
+
+/** USER_HZ is 100 on every Linux this runs on (`getconf CLK_TCK`). */
+const MS_PER_TICK = 10;

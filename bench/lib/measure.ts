@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
 import type { CapturedRequest } from './ceiling';
 import { countRows, type RowCounts } from './database';
+import { machineBusyCpuMs } from './host';
 import { LOAD_STALL_MS, runLoad, type RequestSpec } from './load';
 import { overran, type ScenarioResult } from './report';
 import { cpuMsOf, sampleRss, type BenchService } from './service';
@@ -35,13 +36,26 @@ export interface MeasureHooks {
   afterLoad?: (requests: number) => Promise<void>;
 }
 
-/** Row counts once they stop moving (requests abandoned by a timed run may still land). */
-export async function settledCounts(client: Client): Promise<RowCounts> {
+/**
+ * Row counts once they stop moving (requests abandoned by a timed run may still land): the same
+ * twice, 250 ms apart, with no statement of the service's running or left open in a transaction.
+ * Counts alone were not enough: in one profiled run, all 16 of a warm-up's last creates landed
+ * after two equal counts, held up together for over 250 ms, and the run's check then failed.
+ */
+export async function settledCounts(client: Client, database: string): Promise<RowCounts> {
+  const busy = async () =>
+    (
+      await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = $1 AND application_name = 'order-service' AND state <> 'idle'`,
+        [database],
+      )
+    ).rows[0].n;
   let last = await countRows(client);
   for (;;) {
     await sleep(250);
     const now = await countRows(client);
-    if (now.orders === last.orders && now.items === last.items) return now;
+    if (now.orders === last.orders && now.items === last.items && (await busy()) === 0) return now;
     last = now;
   }
 }
@@ -108,7 +122,7 @@ export async function measure(
   // Creates are measured by count, not time, so that every request sent is answered and
   // the rows written can be compared with the 201s: as many requests as the warm-up's
   // rate fills the duration with, once the warm-up's last requests have landed.
-  const before = scenario.lines ? await settledCounts(client) : undefined;
+  const before = scenario.lines ? await settledCounts(client, ctx.database) : undefined;
   const run = scenario.lines
     ? { amount: Math.max(connections, Math.round(warm.rps * ctx.durationS)) }
     : { durationS: ctx.durationS };
@@ -116,7 +130,13 @@ export async function measure(
   const dbCpu = await databaseCpu(client, ctx.database);
   const serviceCpu = cpuMsOf(service.pid);
   const rss = sampleRss(service.pid);
+  const machine = machineBusyCpuMs();
+  const bench = process.cpuUsage();
+  const started = performance.now();
   const load = await runLoad(service.url, scenario.next, connections, run);
+  const elapsedMs = performance.now() - started;
+  const benchCpu = process.cpuUsage(bench);
+  const machineAfter = machineBusyCpuMs();
   const peakRssMiB = rss.stop();
   const cpu = [cpuMsOf(service.pid) - serviceCpu, await dbCpu()];
   await hooks.afterLoad?.(load.requests);
@@ -127,6 +147,9 @@ export async function measure(
     peakRssMiB,
     serviceCpuMsPerReq: cpu[0] / Math.max(load.requests, 1),
     dbCpuMsPerReq: cpu[1] / Math.max(load.requests, 1),
+    benchCpuMsPerReq: (benchCpu.user + benchCpu.system) / 1000 / Math.max(load.requests, 1),
+    machineCpuMsPerReq: (machineAfter - machine) / Math.max(load.requests, 1),
+    busyCpus: (machineAfter - machine) / elapsedMs,
     ...load,
     ...('durationS' in run && { plannedS: run.durationS }),
   };

@@ -19,6 +19,14 @@ export interface ScenarioResult extends LoadResult {
    */
   serviceCpuMsPerReq: number;
   dbCpuMsPerReq: number;
+  /**
+   * Where the rest of the two cores went, for the accounting beside the ceiling's: this process
+   * (autocannon and the fake Product Service), the whole machine's busy CPU per request, and the
+   * CPUs busy on average. Not measured for the export.
+   */
+  benchCpuMsPerReq?: number;
+  machineCpuMsPerReq?: number;
+  busyCpus?: number;
   /** Create scenarios: rows written versus 201s (warm-up included). */
   dbCheck?: {
     created: number;
@@ -170,6 +178,58 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+/**
+ * Where the machine's CPU went in each run and in its ceiling. The ratio follows from it, up to
+ * the ceiling's connecting (in its CPU, not in its TPS): req/s ÷ ceiling TPS = (the ceiling's
+ * machine ms per transaction ÷ the run's machine ms per request) × (the run's busy CPUs ÷ the
+ * ceiling's busy CPUs).
+ */
+function accounting(report: BenchReport): string {
+  const rows = report.scenarios.filter((s) => s.machineCpuMsPerReq !== undefined);
+  const ms = (n: number | undefined) => (n === undefined ? '' : fixed(n, 3));
+  return [
+    `Where the CPU went, in ms per request (per transaction for the ceiling) summed over the ` +
+      `${report.machine.cpus} CPUs; “machine” is every process and the kernel, “rest” what the ` +
+      'service, its database backends and the bench process (autocannon, the fake Product ' +
+      'Service) leave of it. Busy CPUs: on average over the run, of the machine’s (less what the ' +
+      'hypervisor took). Ratio ≈ (ceiling’s machine ms per transaction ÷ the run’s machine ms ' +
+      'per request) × (the run’s busy CPUs ÷ the ceiling’s).',
+    '',
+    table(
+      [
+        'Scenario',
+        'Conc.',
+        'service',
+        'database',
+        'bench process',
+        'rest',
+        'machine',
+        'busy CPUs',
+        'ceiling: machine',
+        'of it pgbench',
+        'ceiling: busy CPUs',
+      ],
+      rows.map((s) => {
+        const machine = s.machineCpuMsPerReq!;
+        const known = s.serviceCpuMsPerReq + s.dbCpuMsPerReq + (s.benchCpuMsPerReq ?? 0);
+        return [
+          s.title,
+          String(s.connections),
+          ms(s.serviceCpuMsPerReq),
+          ms(s.dbCpuMsPerReq),
+          ms(s.benchCpuMsPerReq),
+          ms(machine - known),
+          ms(machine),
+          fixed(s.busyCpus ?? NaN, 2),
+          ms(s.ceiling?.machineCpuMsPerTxn),
+          ms(s.ceiling?.pgbenchCpuMsPerTxn),
+          s.ceiling ? fixed(s.ceiling.busyCpus, 2) : '',
+        ];
+      }),
+    ),
+  ].join('\n');
+}
+
 export function markdown(report: BenchReport): string {
   const m = report.machine;
   const parts = [
@@ -238,6 +298,8 @@ export function markdown(report: BenchReport): string {
         ];
       }),
     ),
+    '',
+    accounting(report),
     '',
     'Ceiling: right after each scenario at each concurrency, pgbench (`-M extended`, as many ' +
       'clients as connections, same duration) runs the statements the service sent for a request ' +
