@@ -59,7 +59,8 @@ import { machine, newest } from './lib/host';
 import { measure, type MeasureContext, type Scenario } from './lib/measure';
 import { options } from './lib/options';
 import { runPgbench } from './lib/pgbench';
-import { comparePublishing, markdown, type BenchReport, type ScenarioResult } from './lib/report';
+import { comparePublishing, type BenchReport, type ScenarioResult } from './lib/report';
+import { markdown } from './lib/report-markdown';
 import { imageNodeOptions } from './lib/memory-limit';
 import { memoryOf, SERVICE_MAIN, startService } from './lib/service';
 import {
