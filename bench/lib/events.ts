@@ -7,7 +7,8 @@ import { freePort } from '../../test/utils/service';
 import { pidByCommandLine } from './host';
 import { backendPids, sumCpu, type MeasureHooks } from './measure';
 import type { PublishingCheck } from './report';
-import { cpuMsOf, startService, type BenchService } from './service';
+import { cpuMsOf } from './host';
+import { startService, type BenchService } from './service';
 
 /** The bench's own stream on its own broker, so nothing else's messages are counted. */
 export const BENCH_STREAM = 'ORDERS_BENCH';

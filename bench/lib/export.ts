@@ -2,7 +2,8 @@ import type { MeasureContext, Scenario } from './measure';
 import { databaseCpu } from './measure';
 import { watchStalls } from './load';
 import type { ScenarioResult } from './report';
-import { cpuMsOf, memoryOf, sampleRss, type BenchService } from './service';
+import { cpuMsOf } from './host';
+import { memoryOf, sampleRss, type BenchService } from './service';
 
 /** One download: its CSV data rows (lines after the header) and status. */
 async function download(service: BenchService, scenario: Scenario) {

@@ -54,11 +54,27 @@ export function machineBusyCpuMs(): number {
   return (user + nice + system + irq + softirq) * MS_PER_TICK;
 }
 
+/** CPU time a process has used so far (user + system), in ms, from /proc/<pid>/stat. */
+export function cpuMsOf(pid: number): number {
+  try {
+    const fields = statFields(pid);
+    return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
+  } catch {
+    return 0; // gone
+  }
+}
+
 /** CPU ms of this process's children that have exited and been waited for (/proc/self/stat). */
 export function exitedChildrenCpuMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields('self');
   return (Number(fields[13]) + Number(fields[14])) * MS_PER_TICK;
+}
+
+/** The fields of /proc/<pid>/stat after the command name, from the state on (index 0). */
+function statFields(pid: number | 'self'): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name may contain spaces and parentheses; the fields after it are space-separated.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** USER_HZ is 100 on every Linux this runs on (`getconf CLK_TCK`). */

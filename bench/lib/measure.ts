@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
 import type { CapturedRequest } from './ceiling';
 import { countRows, type RowCounts } from './database';
-import { machineBusyCpuMs } from './host';
+import { cpuMsOf, machineBusyCpuMs } from './host';
 import { LOAD_STALL_MS, runLoad, type RequestSpec } from './load';
 import { overran, type ScenarioResult } from './report';
-import { cpuMsOf, sampleRss, type BenchService } from './service';
+import { sampleRss, type BenchService } from './service';
 
 export interface Scenario {
   name: string;

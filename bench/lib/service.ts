@@ -151,18 +151,3 @@ export function sampleRss(pid: number, everyMs = 50): { stop(): number } {
     },
   };
 }
-
-/** CPU time a process has used so far (user + system), in ms, from /proc/<pid>/stat. */
-export function cpuMsOf(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may contain spaces; the fields after it are space-separated.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return 0; // gone
-  }
-}
-
-/** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
-const CLOCK_TICKS = 100;
