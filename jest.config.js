@@ -1,4 +1,7 @@
-/** Unit tests live beside the code (src/**\/*.spec.ts); e2e tests boot the real AppModule (test/). */
+/**
+ * Unit tests live beside the code (src/**\/*.spec.ts, and the bench's in bench/); e2e tests boot
+ * the real AppModule (test/).
+ */
 const swaggerPlugin = '<rootDir>/scripts/swagger-plugin.js';
 const tsJest = (extra = {}) => ({
   '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', ...extra }],
@@ -12,7 +15,7 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       rootDir: __dirname,
-      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'],
       transform: tsJest(),
     },
     {

@@ -50,7 +50,7 @@ import { dirname, join, resolve } from 'node:path';
 import { FakeProductService } from '../test/fakes/product-service';
 import { captureScenarios, explainSearches, type Captures } from './lib/capture';
 import { createWorkload, readWorkload, type CeilingWorkload } from './lib/ceiling';
-import { connect, createDatabase, type BenchDatabase } from './lib/database';
+import { checkpoint, connect, createDatabase, type BenchDatabase } from './lib/database';
 import { PublishingBench } from './lib/events';
 import { measureColdStart, type ColdStart } from './lib/cold-start';
 import { measureExport } from './lib/export';
@@ -211,6 +211,7 @@ async function main(): Promise<void> {
           : await readWorkload(client, requests);
         workloads.set(scenario.name, workload);
       }
+      await checkpoint(client, log);
       const bench = await runPgbench(db.url, workload, result.connections, opts.durationS);
       result.ceiling = { ...bench, workload: workload.describe, ratio: result.rps / bench.tps };
       log(

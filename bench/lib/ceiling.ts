@@ -140,7 +140,10 @@ export async function readWorkload(
 /**
  * Creates: the captured statement with its captured values, except what must be new for every
  * order (its id, its order number, its items' ids), which is derived from a `\set` random
- * number in SQL (`to_hex`, `replace` on the JSON parameters), like the service's randomUUID.
+ * number in SQL (`md5`, `to_hex`, `replace` on the JSON parameters). The ids spread over all of
+ * the uuid range, as the service's randomUUID does: ids that shared a prefix went into one
+ * corner of each index, whose few pages stayed cached and logged fewer full pages (about 12 %
+ * less WAL per create), which made the ceiling a few per cent faster than the same work.
  */
 export async function createWorkload(
   client: Client,
@@ -151,13 +154,12 @@ export async function createWorkload(
   const [orderId, orderNumber] = insert.wire as string[];
   const itemIds = (JSON.parse(insert.wire[18]!) as { id: string }[]).map((i) => i.id);
   const hex = `lpad(to_hex(:r::bigint), 12, '0')`;
+  // The same number gives the same id wherever the statement repeats it (the JSON parameters).
+  const uuid = (salt: string) => `md5(:r::text || '${salt}')::uuid::text`;
   const fresh: [string, string][] = [
-    [orderId, `'00000000-0000-4000-8000-' || ${hex}`],
+    [orderId, uuid('order')],
     [orderNumber, `${quote(orderNumber.slice(0, 13))} || upper(${hex})`],
-    ...itemIds.map((id, i): [string, string] => [
-      id,
-      `'00000000-0000-4000-${(0x8100 + i).toString(16)}-' || ${hex}`,
-    ]),
+    ...itemIds.map((id, i): [string, string] => [id, uuid(`item${i}`)]),
   ];
   const variables: Record<string, string> = {};
   const lines = ['\\set r random(1, 281474976710655)'];

@@ -178,6 +178,28 @@ export async function seed(
   return rows.map((r) => r.id);
 }
 
+let checkpointRefused = false;
+
+/**
+ * A checkpoint now, so that every measured run and every ceiling starts at the same point of
+ * PostgreSQL's checkpoint cycle. A create writes 6.5–11 KB of WAL, mostly full-page images (the
+ * first change to a page after a checkpoint logs the whole page), so creates fill max_wal_size
+ * within a few runs; a checkpoint that starts during a run makes that run log the full pages
+ * again, while the checkpointer's writes compete for the disk (in one full run, two did so during
+ * the create runs). With the default max_wal_size (1 GB), a 20 s run that starts right after a
+ * checkpoint writes too little WAL to start another. Needs superuser or pg_checkpoint; without,
+ * the bench goes on and says so once.
+ */
+export async function checkpoint(client: Client, log: (message: string) => void): Promise<void> {
+  if (checkpointRefused) return;
+  try {
+    await client.query('CHECKPOINT');
+  } catch (error) {
+    checkpointRefused = true;
+    log(`no CHECKPOINT before the runs (${(error as Error).message}): create runs may vary more`);
+  }
+}
+
 export interface RowCounts {
   orders: number;
   items: number;

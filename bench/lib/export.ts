@@ -1,8 +1,7 @@
-import type { MeasureContext, Scenario } from './measure';
-import { databaseCpu } from './measure';
-import { watchStalls } from './load';
-import type { ScenarioResult } from './report';
 import { cpuMsOf } from './host';
+import { watchStalls } from './load';
+import { acrossBackends, type MeasureContext, type Scenario } from './measure';
+import type { ScenarioResult } from './report';
 import { memoryOf, sampleRss, type BenchService } from './service';
 
 /** One download: its CSV data rows (lines after the header) and status. */
@@ -28,7 +27,7 @@ export async function measureExport(
 ): Promise<ScenarioResult> {
   await download(service, scenario); // warm-up: plans, buffers, JIT
   const rssBefore = memoryOf(service.pid).rss;
-  const dbCpu = await databaseCpu(ctx.client, ctx.database);
+  const dbCpu = await acrossBackends(ctx.client, ctx.database, cpuMsOf);
   const serviceCpu = cpuMsOf(service.pid);
   const rss = sampleRss(service.pid);
   const stall = watchStalls();

@@ -64,6 +64,37 @@ export function cpuMsOf(pid: number): number {
   }
 }
 
+/**
+ * What the scheduler says of one thread so far (/proc/<pid>/task/<tid>/schedstat and status): ms
+ * it ran, ms it waited on a run queue while it could have run, and how often it was switched out
+ * while still runnable (preempted). Undefined once the thread is gone, or where the kernel keeps
+ * no such figures. A process's main thread has the process's id. An event loop that is never
+ * asleep is the stage that limits its process's throughput; then its wait is what sharing the
+ * CPUs cost it.
+ */
+export function threadSched(pid: number, tid = pid): ThreadSched | undefined {
+  const task = `/proc/${pid}/task/${tid}`;
+  try {
+    const [runNs, waitNs] = readFileSync(`${task}/schedstat`, 'utf8').trim().split(/\s+/);
+    const status = readFileSync(`${task}/status`, 'utf8');
+    const preempted = /^nonvoluntary_ctxt_switches:\s*(\d+)$/m.exec(status)?.[1];
+    if (preempted === undefined) return undefined;
+    return {
+      runMs: Number(runNs) / 1e6,
+      waitMs: Number(waitNs) / 1e6,
+      preempted: Number(preempted),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ThreadSched {
+  runMs: number;
+  waitMs: number;
+  preempted: number;
+}
+
 /** CPU ms of this process's children that have exited and been waited for (/proc/self/stat). */
 export function exitedChildrenCpuMs(): number {
   const fields = statFields('self');

@@ -2,8 +2,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
 import type { CapturedRequest } from './ceiling';
-import { countRows, type RowCounts } from './database';
-import { cpuMsOf, machineBusyCpuMs } from './host';
+import { checkpoint, countRows, type RowCounts } from './database';
+import { cpuMsOf, machineBusyCpuMs, threadSched, type ThreadSched } from './host';
 import { LOAD_STALL_MS, runLoad, type RequestSpec } from './load';
 import { overran, type ScenarioResult } from './report';
 import { sampleRss, type BenchService } from './service';
@@ -72,21 +72,46 @@ export async function backendPids(client: Client, database: string): Promise<num
 export const sumCpu = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
 
 /**
- * Starts counting the CPU of the database's backends; the function returned gives the ms spent
- * since. Backends are listed at both ends: one opened meanwhile counts from zero, and one closed
- * meanwhile (the pool lets idle connections go) counts nothing, where reading only the first
- * list lost its whole past and made the figure negative.
+ * Starts counting, for the database's backends, what `read` says of each (CPU ms, or ms spent
+ * waiting for a CPU); the function returned gives the sum since. Backends are listed at both
+ * ends: one opened meanwhile counts from zero, and one closed meanwhile (the pool lets idle
+ * connections go) counts nothing, where reading only the first list lost its whole past and made
+ * the figure negative.
  */
-export async function databaseCpu(
+export async function acrossBackends(
   client: Client,
   database: string,
+  read: (pid: number) => number,
 ): Promise<() => Promise<number>> {
-  const before = new Map(
-    (await backendPids(client, database)).map((pid) => [pid, cpuMsOf(pid)] as const),
-  );
+  const before = new Map((await backendPids(client, database)).map((pid) => [pid, read(pid)]));
   return async () => {
     const after = await backendPids(client, database);
-    return after.reduce((sum, pid) => sum + cpuMsOf(pid) - (before.get(pid) ?? 0), 0);
+    return after.reduce((sum, pid) => sum + read(pid) - (before.get(pid) ?? 0), 0);
+  };
+}
+
+const waitMsOf = (pid: number) => threadSched(pid)?.waitMs ?? 0;
+
+/**
+ * The service's event loop over a run, as shares of the run's time: running, waiting for a CPU
+ * while it had work, and asleep (no work: waiting for the network); preemptions per request.
+ */
+export function eventLoopShares(
+  before: ThreadSched | undefined,
+  after: ThreadSched | undefined,
+  elapsedMs: number,
+  requests: number,
+  dbWaitMs: number,
+): ScenarioResult['eventLoop'] {
+  if (!before || !after) return undefined;
+  const running = (after.runMs - before.runMs) / elapsedMs;
+  const waiting = (after.waitMs - before.waitMs) / elapsedMs;
+  return {
+    running,
+    waiting,
+    asleep: Math.max(0, 1 - running - waiting),
+    preemptedPerReq: (after.preempted - before.preempted) / Math.max(requests, 1),
+    backendsWaiting: dbWaitMs / elapsedMs,
   };
 }
 
@@ -126,9 +151,12 @@ export async function measure(
   const run = scenario.lines
     ? { amount: Math.max(connections, Math.round(warm.rps * ctx.durationS)) }
     : { durationS: ctx.durationS };
+  await checkpoint(client, ctx.log);
   await hooks.beforeLoad?.();
-  const dbCpu = await databaseCpu(client, ctx.database);
+  const dbCpu = await acrossBackends(client, ctx.database, cpuMsOf);
+  const dbWait = await acrossBackends(client, ctx.database, waitMsOf);
   const serviceCpu = cpuMsOf(service.pid);
+  const loop = threadSched(service.pid);
   const rss = sampleRss(service.pid);
   const machine = machineBusyCpuMs();
   const bench = process.cpuUsage();
@@ -137,8 +165,10 @@ export async function measure(
   const elapsedMs = performance.now() - started;
   const benchCpu = process.cpuUsage(bench);
   const machineAfter = machineBusyCpuMs();
+  const loopAfter = threadSched(service.pid);
   const peakRssMiB = rss.stop();
   const cpu = [cpuMsOf(service.pid) - serviceCpu, await dbCpu()];
+  const eventLoop = eventLoopShares(loop, loopAfter, elapsedMs, load.requests, await dbWait());
   await hooks.afterLoad?.(load.requests);
   const result: ScenarioResult = {
     scenario: scenario.name,
@@ -150,6 +180,7 @@ export async function measure(
     benchCpuMsPerReq: (benchCpu.user + benchCpu.system) / 1000 / Math.max(load.requests, 1),
     machineCpuMsPerReq: (machineAfter - machine) / Math.max(load.requests, 1),
     busyCpus: (machineAfter - machine) / elapsedMs,
+    eventLoop,
     ...load,
     ...('durationS' in run && { plannedS: run.durationS }),
   };

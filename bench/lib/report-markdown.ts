@@ -65,6 +65,48 @@ function accounting(report: BenchReport): string {
   ].join('\n');
 }
 
+/**
+ * The service's event loop in each run. Never asleep means it had work all the time: it was the
+ * stage that limited req/s, and its wait for a CPU is what sharing the two cores cost it.
+ */
+function eventLoop(report: BenchReport): string {
+  const rows = report.scenarios.filter((s) => s.eventLoop !== undefined);
+  if (rows.length === 0) return 'The kernel keeps no scheduler figures per thread here.';
+  const share = (n: number) => `${fixed(100 * n, 0)} %`;
+  return [
+    'The service’s event loop (its main thread) over each run, as shares of the run’s time: ' +
+      'running, waiting for a CPU while it had work (runnable, queued behind other threads), ' +
+      'and asleep (nothing to do until the network answers); how often the kernel switched it ' +
+      'out while it still had work, per request; and how many of the database’s backends were ' +
+      'waiting for a CPU, on average (/proc/<pid>/task/<tid>/schedstat). An event loop that is ' +
+      'seldom asleep limits req/s: it runs only the share of a CPU the scheduler gives it.',
+    '',
+    table(
+      [
+        'Scenario',
+        'Conc.',
+        'running',
+        'waiting for a CPU',
+        'asleep',
+        'preempted per request',
+        'backends waiting for a CPU',
+      ],
+      rows.map((s) => {
+        const loop = s.eventLoop!;
+        return [
+          s.title,
+          String(s.connections),
+          share(loop.running),
+          share(loop.waiting),
+          share(loop.asleep),
+          fixed(loop.preemptedPerReq, 2),
+          fixed(loop.backendsWaiting, 2),
+        ];
+      }),
+    ),
+  ].join('\n');
+}
+
 export function markdown(report: BenchReport): string {
   const m = report.machine;
   const parts = [
@@ -136,6 +178,8 @@ export function markdown(report: BenchReport): string {
     '',
     accounting(report),
     '',
+    eventLoop(report),
+    '',
     'Ceiling: right after each scenario at each concurrency, pgbench (`-M extended`, as many ' +
       'clients as connections, same duration) runs the statements the service sent for a request ' +
       'of that scenario, captured from the service with their parameter values and bound as ' +
@@ -144,7 +188,8 @@ export function markdown(report: BenchReport): string {
       'transaction running them in turn. Reads replay several captured requests (one script ' +
       'each, chosen at random); creates make their ids and order number new per transaction from ' +
       'a `\\set` random number. The export’s ceiling is its SELECT run by pgbench with one ' +
-      'client (whole result fetched, no cursor). Ratio = req/s ÷ ceiling TPS. ' +
+      'client (whole result fetched, no cursor). Each run and each ceiling starts right after a ' +
+      'CHECKPOINT. Ratio = req/s ÷ ceiling TPS. ' +
       Object.entries(report.ceilingWorkloads)
         .map(([name, what]) => `${name}: ${what}.`)
         .join(' '),

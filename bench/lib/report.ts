@@ -27,6 +27,19 @@ export interface ScenarioResult extends LoadResult {
   benchCpuMsPerReq?: number;
   machineCpuMsPerReq?: number;
   busyCpus?: number;
+  /**
+   * The service's event loop (its main thread) over the run, as shares of the run's time:
+   * running, waiting for a CPU while it had work, asleep; how often it was preempted per request;
+   * and how many of the database's backends waited for a CPU, on average. Where the kernel keeps
+   * no such figures, absent.
+   */
+  eventLoop?: {
+    running: number;
+    waiting: number;
+    asleep: number;
+    preemptedPerReq: number;
+    backendsWaiting: number;
+  };
   /** Create scenarios: rows written versus 201s (warm-up included). */
   dbCheck?: {
     created: number;
